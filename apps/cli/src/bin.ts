@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+console.log('gemmkit: the CLI is being built');
