@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './numerics.js';
 export * from './op.js';
 export * from './ops/index.js';
+export * from './random.js';
 export * from './scale.js';
 export * from './storage.js';
 export * from './tensor.js';
