@@ -1,0 +1,350 @@
+// Hopper (sm_90a) FP8 block-scaled GEMM: D[M,N] = sum_kb (A_kb · B_kb^T) · sfa[m,kb] · sfb[n/128,kb].
+//
+// A: e4m3 [M, K] K-major.  B: e4m3 [N, K] K-major (the "NT" layout).
+// sfa: f32 1x128 scales, MN-major and TMA-aligned: [ceil(K/128)][Mpad] with Mpad % 4 == 0.
+// sfb: f32 128x128 scales, K-major [ceil(N/128)][ceil(K/128)].
+//
+// Structure (see docs/fp8-gemm-sm90.md):
+//  * warp specialization: NUM_MATH_WG math warpgroups (64 rows of the tile each) + 1 producer warpgroup whose
+//    single elected thread streams A, B and the A scales with TMA into a STAGES-deep ring of shared memory,
+//    synchronized by full/empty mbarriers; setmaxnreg moves registers from the producer to the math warps.
+//  * wgmma m64nBNk32 (e4m3·e4m3 → f32) reads both operands from 128B-swizzled shared memory.
+//  * the FP8 tensor-core accumulator is not a full f32 accumulator, so every 128-wide K block is summed in a
+//    fresh fragment and then promoted into f32 registers with its scales (sfa·sfb), as DeepSeek recommends.
+//  * persistent grid: CTAs walk the tile list (grouped rasterization for L2 reuse) and keep the pipeline
+//    running across tiles.
+//  * split-K (split_k > 1) for small M: each split writes an f32 partial; the last CTA of a tile sums the
+//    partials in split order (deterministic) and writes the output, then re-arms the tile's counter.
+// Edges: TMA zero-fills out-of-range rows/cols/K; stores are predicated. Requires K % 16 == 0 (TMA strides).
+
+typedef unsigned int u32;
+typedef unsigned long long u64;
+typedef unsigned short u16;
+
+#ifndef BLOCK_M
+#define BLOCK_M 128
+#endif
+#ifndef BLOCK_N
+#define BLOCK_N 128
+#endif
+#ifndef STAGES
+#define STAGES 5
+#endif
+#ifndef OUT_KIND  // 0 = bf16, 1 = f16, 2 = e4m3 (scaled by 1 / *out_scale)
+#define OUT_KIND 0
+#endif
+#ifndef KERNEL_NAME
+#define KERNEL_NAME fp8_gemm_sm90
+#endif
+#ifndef GROUP_M
+#define GROUP_M 8
+#endif
+
+#define BLOCK_K 128
+#define NUM_MATH_WG (BLOCK_M / 64)
+#define NUM_MATH_THREADS (NUM_MATH_WG * 128)
+#define NUM_THREADS (NUM_MATH_THREADS + 128)
+#define ACC_REGS (BLOCK_N / 2)
+#define SMEM_A_STAGE (BLOCK_M * BLOCK_K)
+#define SMEM_B_STAGE (BLOCK_N * BLOCK_K)
+
+static_assert(BLOCK_M == 64 || BLOCK_M == 128, "BLOCK_M is 64 or 128");
+static_assert(BLOCK_N == 64 || BLOCK_N == 128, "BLOCK_N divides the 128-wide B scale block");
+
+struct __align__(64) TmaDesc {
+  u64 opaque[16];
+};
+
+// ---------------------------------------------------------------- PTX helpers
+__device__ __forceinline__ u32 smem_addr(const void* p) { return (u32)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ void mbar_init(u64* bar, u32 count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(count));
+}
+__device__ __forceinline__ void mbar_expect_tx(u64* bar, u32 bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(u64* bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(u64* bar, u32 parity) {
+  asm volatile(
+      "{\n"
+      ".reg .pred P1;\n"
+      "WAIT_%=:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 P1, [%0], %1;\n"
+      "@!P1 bra WAIT_%=;\n"
+      "}\n" ::"r"(smem_addr(bar)),
+      "r"(parity)
+      : "memory");
+}
+
+__device__ __forceinline__ void tma_load_2d(void* dst, const TmaDesc* map, u64* bar, int c0, int c1) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(
+          smem_addr(dst)),
+      "l"((u64)map), "r"(c0), "r"(c1), "r"(smem_addr(bar))
+      : "memory");
+}
+
+__device__ __forceinline__ void tma_prefetch_desc(const TmaDesc* map) {
+  asm volatile("prefetch.tensormap [%0];" ::"l"((u64)map) : "memory");
+}
+
+// Shared-memory matrix descriptor for a K-major tile with 128-byte swizzle: rows of 128 bytes, 8-row atoms of
+// 1024 bytes (stride-byte-offset), leading-byte-offset unused (1), layout type 1 = SWIZZLE_128B.
+__device__ __forceinline__ u64 smem_desc(const void* p) {
+  u64 addr = smem_addr(p);
+  return ((addr & 0x3FFFF) >> 4) | (1ull << 16) | (64ull << 32) | (1ull << 62);
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
+
+#define R8(i) "+f"(d[i + 0]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])
+
+// d (+)= A(64x32, smem) · B(BNx32, smem)^T ; scale_d = 0 overwrites.
+__device__ __forceinline__ void wgmma_e4m3(float* d, u64 da, u64 db, int scale_d) {
+#if BLOCK_N == 128
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%"
+      "29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,"
+      "%57,%58,%59,%60,%61,%62,%63}, %64, %65, p, 1, 1;\n}\n"
+      : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56)
+      : "l"(da), "l"(db), "r"(scale_d));
+#else
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%"
+      "29,%30,%31}, %32, %33, p, 1, 1;\n}\n"
+      : R8(0), R8(8), R8(16), R8(24)
+      : "l"(da), "l"(db), "r"(scale_d));
+#endif
+}
+
+// Tie the accumulator registers to this point so the compiler cannot move their reads/writes across the
+// asynchronous wgmma issue/wait.
+__device__ __forceinline__ void fence_regs(float* r) {
+#pragma unroll
+  for (int i = 0; i < ACC_REGS; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+
+__device__ __forceinline__ void math_barrier() { asm volatile("bar.sync 1, %0;" ::"n"(NUM_MATH_THREADS) : "memory"); }
+
+// ---------------------------------------------------------------- output conversion
+__device__ __forceinline__ u32 pack2(float lo, float hi) {
+  u32 r;
+#if OUT_KIND == 0
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+#else
+  asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+#endif
+  return r;
+}
+
+__device__ __forceinline__ unsigned char to_e4m3(float v) {
+  u16 r;
+  asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(r) : "f"(0.0f), "f"(v));
+  return (unsigned char)(r & 0xff);
+}
+
+// Store the pair (row, col), (row, col + 1) with bounds checks. `out` is row-major with leading dim ldd.
+__device__ __forceinline__ void store_pair(void* out, long ldd, int row, int col, int M, int N, float v0, float v1,
+                                           float out_mul) {
+  if (row >= M || col >= N) return;
+  long idx = (long)row * ldd + col;
+#if OUT_KIND == 2
+  unsigned char* o = (unsigned char*)out;
+  o[idx] = to_e4m3(v0 * out_mul);
+  if (col + 1 < N) o[idx + 1] = to_e4m3(v1 * out_mul);
+#else
+  u16* o = (u16*)out;
+  u32 p = pack2(v0, v1);
+  if (col + 1 < N && ((idx & 1) == 0)) {
+    *(u32*)(o + idx) = p;
+  } else {
+    o[idx] = (u16)(p & 0xffff);
+    if (col + 1 < N) o[idx + 1] = (u16)(p >> 16);
+  }
+#endif
+}
+
+// ---------------------------------------------------------------- the kernel
+extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
+    KERNEL_NAME(const __grid_constant__ TmaDesc map_a, const __grid_constant__ TmaDesc map_b,
+                  const __grid_constant__ TmaDesc map_sfa, const float* __restrict__ sfb, void* __restrict__ out,
+                  const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
+                  int M, int N, int K, long ldd, int split_k) {
+  extern __shared__ __align__(1024) unsigned char smem_raw[];
+  // 1024-byte alignment is required by the 128B swizzle atoms.
+  unsigned char* smem = (unsigned char*)(((u64)smem_raw + 1023) & ~(u64)1023);
+  unsigned char* smem_a = smem;
+  unsigned char* smem_b = smem_a + STAGES * SMEM_A_STAGE;
+  float* smem_sfa = (float*)(smem_b + STAGES * SMEM_B_STAGE);
+  u64* full_bar = (u64*)(smem_sfa + STAGES * BLOCK_M);
+  u64* empty_bar = full_bar + STAGES;
+  __shared__ int s_last;
+
+  const int tid = threadIdx.x;
+  const int num_m_blocks = (M + BLOCK_M - 1) / BLOCK_M;
+  const int num_n_blocks = (N + BLOCK_N - 1) / BLOCK_N;
+  const int num_k_blocks = (K + BLOCK_K - 1) / BLOCK_K;
+  const int kb_per_split = (num_k_blocks + split_k - 1) / split_k;
+  const int num_mn_tiles = num_m_blocks * num_n_blocks;
+  const int num_tiles = num_mn_tiles * split_k;
+
+  if (tid == NUM_MATH_THREADS) {
+    tma_prefetch_desc(&map_a);
+    tma_prefetch_desc(&map_b);
+    tma_prefetch_desc(&map_sfa);
+    for (int s = 0; s < STAGES; ++s) {
+      mbar_init(&full_bar[s], 1);
+      mbar_init(&empty_bar[s], NUM_MATH_WG * 4);  // one arrive per math warp
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  }
+  __syncthreads();
+
+  // tile -> (m block, n block, split) with GROUP_M-row bands for L2 reuse of B.
+  auto tile_coords = [&](int tile, int& mb, int& nb, int& split) {
+    split = tile % split_k;
+    int mn = tile / split_k;
+    int per_group = GROUP_M * num_n_blocks;
+    int group = mn / per_group;
+    int first_m = group * GROUP_M;
+    int rows = min(num_m_blocks - first_m, GROUP_M);
+    int in_group = mn % per_group;
+    mb = first_m + in_group % rows;
+    nb = in_group / rows;
+  };
+
+  if (tid >= NUM_MATH_THREADS) {
+    // ------------------------------------------------------------ producer warpgroup
+#if NUM_MATH_WG == 2
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
+#endif
+    if (tid == NUM_MATH_THREADS) {
+      int stage = 0;
+      u32 phase = 0;
+      for (int tile = blockIdx.x; tile < num_tiles; tile += gridDim.x) {
+        int mb, nb, split;
+        tile_coords(tile, mb, nb, split);
+        int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+        for (int kb = kb0; kb < kb1; ++kb) {
+          mbar_wait(&empty_bar[stage], phase ^ 1);
+          mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4);
+          tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, mb * BLOCK_M);
+          tma_load_2d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kb * BLOCK_K, nb * BLOCK_N);
+          tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], mb * BLOCK_M, kb);
+          if (++stage == STAGES) {
+            stage = 0;
+            phase ^= 1;
+          }
+        }
+      }
+    }
+    return;
+  }
+
+  // -------------------------------------------------------------- math warpgroups
+#if NUM_MATH_WG == 2
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
+#endif
+  const int wg = tid / 128;
+  const int warp = (tid % 128) / 32;
+  const int lane = tid % 32;
+  const int row_in_tile = wg * 64 + warp * 16 + lane / 4;  // and +8
+  const int num_sfb_k = num_k_blocks;
+  const float out_mul = (OUT_KIND == 2 && out_scale != nullptr) ? 1.0f / __ldg(out_scale) : 1.0f;
+
+  float acc[ACC_REGS];
+  float part[ACC_REGS];
+  int stage = 0;
+  u32 phase = 0;
+
+  for (int tile = blockIdx.x; tile < num_tiles; tile += gridDim.x) {
+    int mb, nb, split;
+    tile_coords(tile, mb, nb, split);
+    int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+#pragma unroll
+    for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
+    const float* sfb_row = sfb + (long)((nb * BLOCK_N) / 128) * num_sfb_k;
+
+    for (int kb = kb0; kb < kb1; ++kb) {
+      const float sb = __ldg(sfb_row + kb);
+      mbar_wait(&full_bar[stage], phase);
+      const float* sa = smem_sfa + stage * BLOCK_M;
+      const float s0 = sa[row_in_tile] * sb;
+      const float s1 = sa[row_in_tile + 8] * sb;
+      const unsigned char* a_tile = smem_a + stage * SMEM_A_STAGE + wg * 64 * BLOCK_K;
+      const unsigned char* b_tile = smem_b + stage * SMEM_B_STAGE;
+      fence_regs(part);
+      wgmma_fence();
+#pragma unroll
+      for (int k = 0; k < BLOCK_K / 32; ++k) wgmma_e4m3(part, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), k);
+      wgmma_commit();
+      wgmma_wait0();
+      fence_regs(part);
+      if (lane == 0) mbar_arrive(&empty_bar[stage]);
+      if (++stage == STAGES) {
+        stage = 0;
+        phase ^= 1;
+      }
+      // Promote this K block's partial sums into the f32 accumulator with both scales.
+#pragma unroll
+      for (int i = 0; i < ACC_REGS; i += 4) {
+        acc[i + 0] += s0 * part[i + 0];
+        acc[i + 1] += s0 * part[i + 1];
+        acc[i + 2] += s1 * part[i + 2];
+        acc[i + 3] += s1 * part[i + 3];
+      }
+    }
+
+    if (split_k > 1) {
+      // Write this split's partial, then let the last split of the tile reduce in split order.
+      const int mn = tile / split_k;
+      float* ws_tile = split_ws + (long)mn * split_k * NUM_MATH_THREADS * ACC_REGS;
+      float4* mine = (float4*)(ws_tile + ((long)split * NUM_MATH_THREADS + tid) * ACC_REGS);
+#pragma unroll
+      for (int i = 0; i < ACC_REGS; i += 4) __stcg(mine + i / 4, make_float4(acc[i], acc[i + 1], acc[i + 2], acc[i + 3]));
+      __threadfence();
+      math_barrier();
+      if (tid == 0) {
+        int prev = atomicAdd(&split_counters[mn], 1);
+        s_last = (prev == split_k - 1);
+        if (s_last) split_counters[mn] = 0;  // re-arm for the next launch
+      }
+      math_barrier();
+      if (!s_last) continue;
+      __threadfence();
+#pragma unroll
+      for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
+#pragma unroll 1
+      for (int s = 0; s < split_k; ++s) {
+        const float4* src = (const float4*)(ws_tile + ((long)s * NUM_MATH_THREADS + tid) * ACC_REGS);
+#pragma unroll
+        for (int i = 0; i < ACC_REGS; i += 4) {
+          float4 v = __ldcg(src + i / 4);
+          acc[i] += v.x;
+          acc[i + 1] += v.y;
+          acc[i + 2] += v.z;
+          acc[i + 3] += v.w;
+        }
+      }
+    }
+
+    // Epilogue: accumulator fragment layout of wgmma m64nN: reg 4j+{0,1} -> (row, 8j + 2*(lane%4) + {0,1}),
+    // reg 4j+{2,3} -> (row + 8, same cols).
+    const int row = mb * BLOCK_M + row_in_tile;
+#pragma unroll
+    for (int j = 0; j < BLOCK_N / 8; ++j) {
+      const int col = nb * BLOCK_N + j * 8 + (lane % 4) * 2;
+      store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_mul);
+      store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_mul);
+    }
+  }
+}
