@@ -1,13 +1,86 @@
 import type { ArgsOf, PlanOf, ResultOf } from '../op.js';
 import { bmmFp16 } from './bmm-fp16.js';
+import { dequantFp4 } from './dequant-fp4.js';
+import { dequantFp8 } from './dequant-fp8.js';
+import { quantMxfp4 } from './quant-mxfp4.js';
+import { quantNvfp4 } from './quant-nvfp4.js';
+import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
+import { quantPerTensorFp8 } from './quant-per-tensor-fp8.js';
+import { quantPerTokenFp8 } from './quant-per-token-fp8.js';
+import { scaleToMnMajor } from './scale-to-mn-major.js';
+import { swizzleScales } from './swizzle-scales.js';
+import { unswizzleScales } from './unswizzle-scales.js';
 
 export type { BmmFp16Args, BmmFp16Plan } from './bmm-fp16.js';
+
+export type { DequantFp4Args, DequantFp4Plan } from './dequant-fp4.js';
+export type { DequantFp8Args, DequantFp8Plan } from './dequant-fp8.js';
+export {
+  type Fp4Plan,
+  type Fp8BlockPlan,
+  QUANT_INPUT_DTYPES,
+  type QuantResult,
+} from './quant-common.js';
+export {
+  dequantizeFp4,
+  type Fp4Result,
+  MXFP4_BLOCK,
+  NVFP4_BLOCK,
+  quantizeMxfp4,
+  quantizeNvfp4,
+} from './quant-host-fp4.js';
+export {
+  dequantizeFp8Blocks,
+  type Fp8BlockOptions,
+  type Fp8BlockResult,
+  type Fp8DType,
+  quantizeFp8Blocks,
+  quantizeFp8WithScale,
+} from './quant-host-fp8.js';
+export {
+  mnMajorStorageElements,
+  mnMajorStrides,
+  swizzle128x4,
+  swizzle128x4Offset,
+  swizzled128x4Shape,
+  tmaAlignedRows,
+  unswizzle128x4,
+} from './quant-layout.js';
+export type { QuantMxfp4Args, QuantMxfp4Plan } from './quant-mxfp4.js';
+export type { QuantNvfp4Args, QuantNvfp4Plan, QuantNvfp4Result } from './quant-nvfp4.js';
+export type { QuantPerBlockFp8Args, QuantPerBlockFp8Plan } from './quant-per-block-fp8.js';
+export type { QuantPerTensorFp8Args, QuantPerTensorFp8Plan } from './quant-per-tensor-fp8.js';
+export type { QuantPerTokenFp8Args, QuantPerTokenFp8Plan } from './quant-per-token-fp8.js';
+export {
+  ceilLog2,
+  DEFAULT_AMAX_EPS,
+  E2M1_MAX,
+  FP8_MAX,
+  floorLog2,
+  fp8GroupScale,
+  mxfp4Exponent,
+  NVFP4_GLOBAL_NUMERATOR,
+  nvfp4GlobalScale,
+} from './quant-rules.js';
+export type { ScaleToMnMajorArgs, ScaleToMnMajorPlan } from './scale-to-mn-major.js';
+export { SWIZZLE_SCALE_DTYPES, type SwizzleScalesArgs, type SwizzleScalesPlan } from './swizzle-scales.js';
+export type { UnswizzleScalesArgs, UnswizzleScalesPlan } from './unswizzle-scales.js';
 
 /**
  * The op registry: every op contract of gemmkit, by its public (camelCase) name.
  * Backends implement a subset through `Backend.kernels`.
  */
 export const contracts = {
+  dequantFp4,
+  dequantFp8,
+  quantMxfp4,
+  quantNvfp4,
+  quantPerBlockFp8,
+  quantPerTensorFp8,
+  quantPerTokenFp8,
+  scaleToMnMajor,
+  swizzleScales,
+  unswizzleScales,
   bmmFp16,
 } as const;
 
