@@ -1,2 +1,5 @@
 #!/usr/bin/env node
-console.log('gemmkit: the CLI is being built');
+import { main } from './main.js';
+
+// Exit explicitly: a GPU runtime (Dawn, CUDA) may keep the event loop alive after the work is done.
+main(process.argv).then((code) => process.exit(code));

@@ -1,0 +1,122 @@
+import type { Capabilities } from '@gemmkit/core';
+
+/** Which peak applies: the precision the tensor cores (or ALUs) multiply in. */
+export type Precision = 'fp4' | 'fp8' | 'fp16' | 'f32';
+
+export interface Ceiling {
+  /** Where the numbers come from: a datasheet entry or a measurement. */
+  source: string;
+  /** Memory bandwidth, GB/s. */
+  gbps: number;
+  /** Dense peak per precision, TFLOP/s. */
+  tflops: Record<Precision, number>;
+}
+
+/** Dense (no sparsity) datasheet peaks of GPUs gemmkit targets. Matched on the device name. */
+const KNOWN: Array<{ match: RegExp; ceiling: Ceiling }> = [
+  {
+    match: /H200/i,
+    ceiling: {
+      source: 'H200 SXM datasheet',
+      gbps: 4800,
+      tflops: { fp4: 1979, fp8: 1979, fp16: 989, f32: 67 },
+    },
+  },
+  {
+    match: /H100.*PCIe/i,
+    ceiling: {
+      source: 'H100 PCIe datasheet',
+      gbps: 2000,
+      tflops: { fp4: 1513, fp8: 1513, fp16: 756, f32: 51 },
+    },
+  },
+  {
+    match: /H100|H800/i,
+    ceiling: {
+      source: 'H100 SXM datasheet',
+      gbps: 3350,
+      tflops: { fp4: 1979, fp8: 1979, fp16: 989, f32: 67 },
+    },
+  },
+  {
+    match: /B200/i,
+    ceiling: { source: 'B200 datasheet', gbps: 8000, tflops: { fp4: 9000, fp8: 4500, fp16: 2250, f32: 75 } },
+  },
+  {
+    match: /A100/i,
+    ceiling: {
+      source: 'A100 SXM datasheet',
+      gbps: 2039,
+      tflops: { fp4: 312, fp8: 312, fp16: 312, f32: 19.5 },
+    },
+  },
+  {
+    match: /RTX 4090/i,
+    ceiling: {
+      source: 'RTX 4090 datasheet',
+      gbps: 1008,
+      tflops: { fp4: 330, fp8: 330, fp16: 165, f32: 82.6 },
+    },
+  },
+];
+
+let hostCeiling: Ceiling | undefined;
+export let sink = 0;
+
+/**
+ * Measure the host: a 32 MiB copy for bandwidth and a scalar float64 multiply-add loop for compute (the
+ * CPU reference accumulates in float64, so that is its ceiling whatever the input dtype).
+ */
+export function measureHostCeiling(): Ceiling {
+  if (hostCeiling) return hostCeiling;
+  const n = 4 << 20;
+  const src = new Float64Array(n).fill(1.5);
+  const dst = new Float64Array(n);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    dst.set(src);
+    best = Math.min(best, performance.now() - t0);
+  }
+  const gbps = (2 * n * 8) / (best * 1e-3) / 1e9;
+  const a = new Float64Array(1024).map((_, i) => 1 + i * 1e-6);
+  let acc = 0;
+  const reps = 4096;
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) for (let i = 0; i < 1024; i++) acc += a[i] * a[1023 - i];
+  const dt = performance.now() - t0;
+  sink = acc; // keeps the loop observable
+  const flops = (2 * 1024 * reps) / (dt * 1e-3) / 1e12;
+  hostCeiling = {
+    source: 'measured on this host',
+    gbps,
+    tflops: { fp4: flops, fp8: flops, fp16: flops, f32: flops },
+  };
+  return hostCeiling;
+}
+
+/** The roofline of the device a backend runs on, or undefined when unknown. */
+export function ceilingFor(backend: string, caps: Capabilities | undefined): Ceiling | undefined {
+  const name = caps?.device ?? '';
+  const known = KNOWN.find((k) => k.match.test(name));
+  if (known) return known.ceiling;
+  if (backend === 'cpu') return measureHostCeiling();
+  return undefined;
+}
+
+/**
+ * Fraction of the roofline bound reached: achieved FLOP/s over min(peak, intensity x bandwidth). 1.0 means
+ * the run is at the ceiling that limits it (compute or memory).
+ */
+export function rooflineFraction(
+  flops: number,
+  bytes: number,
+  seconds: number,
+  ceiling: Ceiling,
+  precision: Precision,
+): number {
+  if (flops <= 0) return bytes / seconds / (ceiling.gbps * 1e9); // pure data movement (quantizers)
+  const peak = ceiling.tflops[precision] * 1e12;
+  const bound = Math.min(peak, (flops / Math.max(bytes, 1)) * ceiling.gbps * 1e9);
+  return flops / seconds / bound;
+}

@@ -1,0 +1,11 @@
+import Table from 'cli-table3';
+
+/** A compact table; colors off when stdout is not a TTY (cli-table3 pads ANSI codes correctly). */
+export function makeTable(head: string[]): Table.Table {
+  return new Table({
+    head,
+    style: { head: process.stdout.isTTY ? ['cyan'] : [], border: process.stdout.isTTY ? ['grey'] : [] },
+    wordWrap: true,
+    colWidths: head.map((h) => (h.includes('reason') ? 60 : null)),
+  });
+}

@@ -1,0 +1,54 @@
+import { contracts, type OpName } from '@gemmkit/core';
+import { type AnyConformanceCase, conformanceCases } from '@gemmkit/core/conformance';
+import { resolveParams } from './params.js';
+import type { Params, SizePreset, Workload } from './types.js';
+
+export { parseAssignments, resolveParams } from './params.js';
+export { type BenchPreset, PRESETS } from './presets.js';
+export { type CaseRun, compareOutput, type OutputCheck, type RunTiming, runCase } from './run.js';
+export * from './types.js';
+
+/** Parameterized workloads, one per op that has one. Ops without one fall back to conformance cases. */
+export const workloads: Partial<Record<OpName, Workload>> = {};
+
+export function workloadOf(op: OpName): Workload | undefined {
+  return workloads[op];
+}
+
+/** FLOPs of a case's problem (0 when its args do not validate). */
+function flopsOf(c: AnyConformanceCase): number {
+  try {
+    const k = contracts[c.op] as unknown as {
+      validate(a: unknown, m: string): unknown;
+      flops(p: unknown): number;
+    };
+    return k.flops(k.validate(c.build(1), 'fast'));
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * The case `demo` runs for an op: its workload at `size`, else its biggest conformance case (so an op added
+ * to core shows up in the demo with no CLI change).
+ */
+export function demoCase(
+  op: OpName,
+  size: SizePreset,
+  overrides: Record<string, string | number> = {},
+): { case: AnyConformanceCase; params?: Params; shape: string } | undefined {
+  const w = workloads[op];
+  if (w) {
+    const p = resolveParams(w, size, overrides);
+    return { case: w.make(p) as AnyConformanceCase, params: p, shape: w.describe(p) };
+  }
+  const cases = conformanceCases.filter((c) => c.op === op);
+  if (cases.length === 0) return undefined;
+  let best = cases[0];
+  let bestFlops = flopsOf(best);
+  for (const c of cases.slice(1)) {
+    const f = flopsOf(c);
+    if (f > bestFlops) [best, bestFlops] = [c, f];
+  }
+  return { case: best, shape: best.name };
+}

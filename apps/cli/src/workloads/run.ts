@@ -1,0 +1,218 @@
+import { type Context, calcDiff, contracts, type OpName, type Tensor, tensorsIn } from '@gemmkit/core';
+import {
+  type AnyConformanceCase,
+  freshView,
+  mapTensors,
+  moveView,
+  seedOf,
+  valuesOf,
+} from '@gemmkit/core/conformance';
+
+/** How the backend run is timed. `warmup: 0, iters: 1` times the first (cold) run only. */
+export interface RunTiming {
+  warmup: number;
+  iters: number;
+  /** Stop adding timed runs after this much time. */
+  budgetMs: number;
+}
+
+export interface OutputCheck {
+  name: string;
+  calcDiff: number;
+  maxAbs: number;
+  elements: number;
+  /** |got - ref| per element (NaN where exactly one side is non-finite), row-major, for heatmaps. */
+  error: Float32Array;
+  shape: readonly number[];
+}
+
+export interface CaseRun {
+  op: OpName;
+  backend: string;
+  ok: boolean;
+  failures: string[];
+  outputs: OutputCheck[];
+  /** Median wall time of op + sync on the backend, ms. */
+  medianMs: number;
+  timedRuns: number;
+  flops: number;
+  bytes: number;
+  /** Wall time of the reference run, ms (NaN when not checked). */
+  referenceMs: number;
+}
+
+type Outputs = Record<string, Tensor>;
+
+function isTensor(v: unknown): v is Tensor {
+  return v !== null && typeof v === 'object' && 'storage' in v && 'shape' in v && 'dtype' in v;
+}
+
+function select(c: AnyConformanceCase, result: unknown, args: unknown): Outputs {
+  const sel = c.output ? (c.output as (r: unknown, a: unknown) => unknown)(result, args) : result;
+  return isTensor(sel) ? { out: sel } : { ...(sel as Outputs) };
+}
+
+/** Args for one run on `backend`: `out` poisoned (or copied for accumulating ops), views kept. */
+function place(ctx: Context, c: AnyConformanceCase, hostArgs: unknown, backend: string): unknown {
+  const fresh = mapTensors(hostArgs, (t, path) =>
+    path === 'out' ? freshView(t, c.out === 'keep' ? 'copy' : 'poison') : t,
+  );
+  return mapTensors(fresh, (t) => moveView(ctx, t, backend));
+}
+
+/** Free what a run returned, except tensors the caller passed in (an `out` argument is reused). */
+function release(result: unknown, args: unknown): void {
+  const keep = new Set(tensorsIn(args).map(([, t]) => t.storage));
+  const owned = isTensor(result) ? [result] : tensorsIn(result).map(([, t]) => t);
+  for (const t of owned) if (!keep.has(t.storage)) t.dispose();
+}
+
+async function toHostAll(o: Outputs): Promise<Outputs> {
+  const host: Outputs = {};
+  for (const [k, t] of Object.entries(o)) host[k] = await t.toHost();
+  return host;
+}
+
+/** Compare one output: calcDiff and max |diff| over finite pairs; non-finite values must match exactly. */
+export function compareOutput(
+  name: string,
+  got: Tensor,
+  ref: Tensor,
+  c: AnyConformanceCase,
+): {
+  check: OutputCheck;
+  failures: string[];
+} {
+  const failures: string[] = [];
+  const x = valuesOf(got);
+  const y = valuesOf(ref);
+  const error = new Float32Array(x.length);
+  const fx: number[] = [];
+  const fy: number[] = [];
+  let maxAbs = 0;
+  let mismatch = -1;
+  let nonFinite = -1;
+  for (let i = 0; i < x.length; i++) {
+    const xf = Number.isFinite(x[i]);
+    const yf = Number.isFinite(y[i]);
+    if (xf && yf) {
+      const d = Math.abs(x[i] - y[i]);
+      error[i] = d;
+      maxAbs = Math.max(maxAbs, d);
+      fx.push(x[i]);
+      fy.push(y[i]);
+    } else {
+      if (nonFinite < 0) nonFinite = i;
+      const same = Object.is(x[i], y[i]) || (Number.isNaN(x[i]) && Number.isNaN(y[i]));
+      error[i] = same ? 0 : Number.NaN;
+      if (!same && mismatch < 0) mismatch = i;
+    }
+  }
+  if (mismatch >= 0)
+    failures.push(
+      `${name}: non-finite mismatch at flat index ${mismatch}: got ${x[mismatch]}, reference ${y[mismatch]}`,
+    );
+  else if (nonFinite >= 0 && !c.allowNonFinite)
+    failures.push(`${name}: non-finite ${x[nonFinite]} at flat index ${nonFinite} (unwritten element?)`);
+  let sumSq = 0;
+  for (let i = 0; i < fx.length; i++) sumSq += fx[i] * fx[i] + fy[i] * fy[i];
+  const diff = sumSq === 0 ? 0 : calcDiff(Float64Array.from(fx), Float64Array.from(fy));
+  if (!(diff <= c.tolerance.calcDiff))
+    failures.push(`${name}: calcDiff ${diff.toExponential(2)} > ${c.tolerance.calcDiff}`);
+  if (c.tolerance.maxAbs !== undefined && !(maxAbs <= c.tolerance.maxAbs))
+    failures.push(`${name}: max |diff| ${maxAbs} > ${c.tolerance.maxAbs}`);
+  return { check: { name, calcDiff: diff, maxAbs, elements: x.length, error, shape: got.shape }, failures };
+}
+
+/**
+ * Run a case on `backend`, time it, and (when `check`) compare it with the reference backend.
+ * Errors thrown by the op (bad input) propagate: they are the caller's to report.
+ */
+export async function runCase(
+  ctx: Context,
+  c: AnyConformanceCase,
+  opts: { backend: string; reference?: string; check?: boolean; seed?: number; timing: RunTiming },
+): Promise<CaseRun> {
+  const seed = opts.seed ?? seedOf(`${c.op}/${c.name}`);
+  const hostArgs = c.build(seed);
+  const contract = contracts[c.op] as unknown as {
+    validate(a: unknown, m: string): unknown;
+    flops(p: unknown): number;
+    bytes(p: unknown): number;
+  };
+  const plan = contract.validate(hostArgs, 'fast');
+  const flops = contract.flops(plan);
+  const bytes = contract.bytes(plan);
+  const backend = ctx.get(opts.backend);
+
+  let ref: Outputs | undefined;
+  let referenceMs = Number.NaN;
+  const reference = opts.reference ?? 'cpu';
+  if (opts.check !== false) {
+    const args = place(ctx, c, hostArgs, reference);
+    const t0 = performance.now();
+    const result = ctx.run(c.op, args as any, { backend: reference });
+    await ctx.get(reference).sync();
+    referenceMs = performance.now() - t0;
+    ref = await toHostAll(select(c, result, args));
+  }
+
+  const args = place(ctx, c, hostArgs, opts.backend);
+  const samples: number[] = [];
+  const t0 = performance.now();
+  const first = ctx.run(c.op, args as any, { backend: opts.backend });
+  await backend.sync();
+  const coldMs = performance.now() - t0;
+  const got = await toHostAll(select(c, first, args));
+  if (opts.timing.warmup === 0) samples.push(coldMs);
+  for (let i = 1; i < opts.timing.warmup; i++) {
+    release(ctx.run(c.op, args as any, { backend: opts.backend }), args);
+    await backend.sync();
+  }
+  let spent = 0;
+  while (samples.length < opts.timing.iters && (samples.length === 0 || spent < opts.timing.budgetMs)) {
+    const s = performance.now();
+    const r = ctx.run(c.op, args as any, { backend: opts.backend });
+    await backend.sync();
+    const dt = performance.now() - s;
+    release(r, args);
+    samples.push(dt);
+    spent += dt;
+  }
+  release(first, args);
+  for (const [, t] of tensorsIn(args)) if (t.device !== 'host') t.dispose();
+
+  const failures: string[] = [];
+  const outputs: OutputCheck[] = [];
+  if (ref) {
+    for (const [name, r] of Object.entries(ref)) {
+      const g = got[name];
+      if (!g) {
+        failures.push(`${name}: missing from the backend's outputs`);
+        continue;
+      }
+      if (g.dtype !== r.dtype || g.shape.join() !== r.shape.join()) {
+        failures.push(`${name}: got ${g.dtype}[${g.shape}], reference ${r.dtype}[${r.shape}]`);
+        continue;
+      }
+      const cmp = compareOutput(name, g, r, c);
+      outputs.push(cmp.check);
+      failures.push(...cmp.failures);
+    }
+  }
+  samples.sort((a, b) => a - b);
+  const mid = samples.length >> 1;
+  const medianMs = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return {
+    op: c.op,
+    backend: opts.backend,
+    ok: failures.length === 0,
+    failures,
+    outputs,
+    medianMs,
+    timedRuns: samples.length,
+    flops,
+    bytes,
+    referenceMs,
+  };
+}
