@@ -66,11 +66,51 @@ export type { ScaleToMnMajorArgs, ScaleToMnMajorPlan } from './scale-to-mn-major
 export { SWIZZLE_SCALE_DTYPES, type SwizzleScalesArgs, type SwizzleScalesPlan } from './swizzle-scales.js';
 export type { UnswizzleScalesArgs, UnswizzleScalesPlan } from './unswizzle-scales.js';
 
+import { batchDeepgemmFp8NtGroupwise } from './batch-deepgemm-fp8-nt-groupwise.js';
+import { fp8MqaLogits } from './fp8-mqa-logits.js';
+import { fp8PagedMqaLogits } from './fp8-paged-mqa-logits.js';
+import { getPagedMqaLogitsMetadata } from './get-paged-mqa-logits-metadata.js';
+import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
+import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
+import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
+import { segmentGemm } from './segment-gemm.js';
+export type {
+  BatchDeepgemmFp8NtGroupwiseArgs,
+  BatchDeepgemmFp8NtGroupwisePlan,
+} from './batch-deepgemm-fp8-nt-groupwise.js';
+export type { Fp8MqaLogitsArgs, Fp8MqaLogitsPlan } from './fp8-mqa-logits.js';
+export type { Fp8PagedMqaLogitsArgs, Fp8PagedMqaLogitsPlan } from './fp8-paged-mqa-logits.js';
+export type {
+  GetPagedMqaLogitsMetadataArgs,
+  GetPagedMqaLogitsMetadataPlan,
+} from './get-paged-mqa-logits-metadata.js';
+export * from './grouped/index.js';
+export {
+  isMaskedMoeOverlap,
+  type MaskedMoeGemm8bitArgs,
+  type MaskedMoeGemm8bitPlan,
+  type MaskedMoeGemm8bitResult,
+  type MaskedMoeOverlapResult,
+  maskedMoeOut,
+  runMaskedMoeGemm8bit,
+  SIGNAL_BLOCK_M,
+} from './masked-moe-gemm-8bit.js';
+export type { RaggedKMoeGemm8bitArgs, RaggedKMoeGemm8bitPlan } from './ragged-k-moe-gemm-8bit.js';
+export type { RaggedMMoeGemm8bitArgs, RaggedMMoeGemm8bitPlan } from './ragged-m-moe-gemm-8bit.js';
+export type { SegmentGemmArgs, SegmentGemmPlan } from './segment-gemm.js';
 /**
  * The op registry: every op contract of gemmkit, by its public (camelCase) name.
  * Backends implement a subset through `Backend.kernels`.
  */
 export const contracts = {
+  segmentGemm,
+  raggedMMoeGemm8bit,
+  raggedKMoeGemm8bit,
+  maskedMoeGemm8bit,
+  getPagedMqaLogitsMetadata,
+  fp8PagedMqaLogits,
+  fp8MqaLogits,
+  batchDeepgemmFp8NtGroupwise,
   dequantFp4,
   dequantFp8,
   quantMxfp4,
