@@ -5,6 +5,7 @@ export * from './context.js';
 export * from './dtype.js';
 export * from './dtypes/index.js';
 export * from './errors.js';
+export * from './io/index.js';
 export * from './numerics.js';
 export * from './op.js';
 export * from './ops/index.js';

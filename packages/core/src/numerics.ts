@@ -8,12 +8,14 @@ import { Tensor } from './tensor.js';
 
 export type NumericInput = Float32Array | Float64Array | readonly number[] | Tensor;
 
-/** Values of `x` as an array-like of numbers (host tensors are decoded exactly; others throw E_DEVICE). */
-export function valuesOf(x: NumericInput, arg = 'x'): ArrayLike<number> {
-  // hostBytes() throws E_DEVICE for device tensors (await t.toHost() first) and E_DISPOSED.
+/**
+ * Values of `x` as float64: a Float64Array is returned as is, other arrays are converted, host tensors are
+ * decoded exactly (device tensors throw E_DEVICE: `await t.toHost()` first; disposed ones E_DISPOSED).
+ */
+export function valuesOf(x: NumericInput, arg = 'x'): Float64Array {
+  if (x instanceof Float64Array) return x;
+  if (x instanceof Float32Array || Array.isArray(x)) return Float64Array.from(x as ArrayLike<number>);
   if (x instanceof Tensor) return decodeToFloat64(x.dtype, x.hostBytes());
-  if (x instanceof Float32Array || x instanceof Float64Array || Array.isArray(x))
-    return x as ArrayLike<number>;
   return fail('E_UNSUPPORTED', 'expected Float32Array, Float64Array, number[] or a host Tensor', {
     arg,
     expected: 'Float32Array | Float64Array | number[] | Tensor',
@@ -21,7 +23,7 @@ export function valuesOf(x: NumericInput, arg = 'x'): ArrayLike<number> {
   });
 }
 
-function pair(x: NumericInput, y: NumericInput): [ArrayLike<number>, ArrayLike<number>] {
+function pair(x: NumericInput, y: NumericInput): [Float64Array, Float64Array] {
   const a = valuesOf(x, 'x');
   const b = valuesOf(y, 'y');
   if (a.length !== b.length)

@@ -1,0 +1,264 @@
+/**
+ * .safetensors files: 8-byte little-endian header length N, N bytes of JSON
+ * `{ "__metadata__": {str: str}, name: { dtype, shape, data_offsets: [begin, end] } }`, then the data;
+ * offsets are relative to the data start and must tile it exactly (no gaps, no overlap).
+ *
+ * dtype names: F32 f32, F16 f16, BF16 bf16, F8_E4M3 e4m3, F8_E5M2 e5m2, F8_E8M0 ue8m0, I8 i8, U8 u8,
+ * I32 i32, I64 i64, BOOL → u8 on read, F4 ↔ e2m1x2. F4 shapes are logical FP4 values (last dim even);
+ * the gemmkit tensor has the last dim halved (one byte holds two values, low nibble first).
+ * Tensors read from memory are zero-copy views over the input (Uint8Array views never need alignment;
+ * decodeArray copies once when a multi-byte dtype sits at an unaligned address). The writer pads the
+ * header with spaces to a multiple of 8, so data starts 8-byte aligned, as the reference writer does.
+ */
+import { type DType, dtypeBytes } from '../dtype.js';
+import { fail } from '../errors.js';
+import { numelOf, type Shape, Tensor } from '../tensor.js';
+import { type ByteSource, sourceBytes, writeFileBytes } from './node-fs.js';
+
+const NAME_TO_DTYPE: Readonly<Record<string, DType>> = {
+  F32: 'f32',
+  F16: 'f16',
+  BF16: 'bf16',
+  F8_E4M3: 'e4m3',
+  F8_E5M2: 'e5m2',
+  F8_E8M0: 'ue8m0',
+  F4: 'e2m1x2',
+  I8: 'i8',
+  U8: 'u8',
+  BOOL: 'u8',
+  I32: 'i32',
+  I64: 'i64',
+};
+
+const DTYPE_TO_NAME: Readonly<Record<DType, string>> = {
+  f32: 'F32',
+  f16: 'F16',
+  bf16: 'BF16',
+  e4m3: 'F8_E4M3',
+  e5m2: 'F8_E5M2',
+  ue8m0: 'F8_E8M0',
+  e2m1x2: 'F4',
+  i8: 'I8',
+  u8: 'U8',
+  i32: 'I32',
+  i64: 'I64',
+};
+
+/** Safetensors dtype name of a gemmkit dtype. */
+export const safetensorsDtypeName = (dtype: DType): string => DTYPE_TO_NAME[dtype];
+
+export interface SafetensorsFile {
+  readonly tensors: Record<string, Tensor>;
+  readonly metadata: Record<string, string>;
+}
+
+/** Refuse absurd headers before JSON.parse (the reference implementation caps at 100 MB). */
+const MAX_HEADER = 100_000_000;
+
+/** Parse a .safetensors file held in memory; tensors are zero-copy views over `bytes`. */
+export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array))
+    fail('E_UNSUPPORTED', 'expected bytes as a Uint8Array', { arg: 'source', actual: typeof bytes });
+  if (bytes.byteLength < 8)
+    fail('E_SHAPE', 'file too short for a safetensors header', {
+      arg: 'source',
+      expected: '>= 8 bytes',
+      actual: `${bytes.byteLength} bytes`,
+    });
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(dv.getBigUint64(0, true));
+  if (n > MAX_HEADER || 8 + n > bytes.byteLength)
+    fail('E_SHAPE', 'safetensors header length is out of range', {
+      arg: 'source',
+      expected: `<= ${Math.min(MAX_HEADER, bytes.byteLength - 8)}`,
+      actual: n,
+    });
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    fail('E_UNSUPPORTED', 'safetensors header is not valid JSON', { arg: 'source', cause: e });
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    fail('E_UNSUPPORTED', 'safetensors header must be a JSON object', {
+      arg: 'source',
+      actual: typeof header,
+    });
+  const data = bytes.subarray(8 + n);
+  const metadata: Record<string, string> = {};
+  const spans: Array<[number, number, string]> = [];
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+        fail('E_UNSUPPORTED', '__metadata__ must be an object of strings', {
+          arg: '__metadata__',
+          actual: entry,
+        });
+      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
+        if (typeof v !== 'string')
+          fail('E_UNSUPPORTED', 'metadata values must be strings', {
+            arg: `__metadata__.${k}`,
+            expected: 'string',
+            actual: typeof v,
+          });
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const arg = `tensors.${name}`;
+    const dtype = typeof e?.dtype === 'string' ? NAME_TO_DTYPE[e.dtype] : undefined;
+    if (!dtype)
+      fail('E_DTYPE', 'unsupported safetensors dtype', {
+        arg,
+        expected: Object.keys(NAME_TO_DTYPE),
+        actual: e?.dtype,
+      });
+    const shape = e.shape;
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      fail('E_SHAPE', 'bad tensor shape', { arg, expected: 'array of integers >= 0', actual: shape });
+    const off = e.data_offsets;
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((x) => Number.isSafeInteger(x) && x >= 0) ||
+      off[0] > off[1]
+    )
+      fail('E_RANGE', 'bad data_offsets', {
+        arg,
+        expected: '[begin, end] with 0 <= begin <= end',
+        actual: off,
+      });
+    const tshape = storedShape(dtype, shape as number[], arg);
+    const need = numelOf(tshape) * dtypeBytes(dtype);
+    if (off[1] - off[0] !== need)
+      fail('E_SHAPE', 'data_offsets do not match dtype and shape', {
+        arg,
+        expected: `${need} bytes`,
+        actual: `${off[1] - off[0]} bytes`,
+      });
+    if (off[1] > data.byteLength)
+      fail('E_RANGE', 'tensor data lies past the end of the file', {
+        arg,
+        expected: `end <= ${data.byteLength}`,
+        actual: off[1],
+      });
+    spans.push([off[0], off[1], name]);
+    tensors[name] = Tensor.host(dtype, tshape, data.subarray(off[0], off[1]));
+  }
+  // The data section must be tiled exactly, in offset order.
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let at = 0;
+  for (const [b, e, name] of spans) {
+    if (b !== at)
+      fail('E_RANGE', b < at ? 'tensor data overlaps another tensor' : 'gap in the tensor data', {
+        arg: `tensors.${name}`,
+        expected: `begin ${at}`,
+        actual: b,
+      });
+    at = e;
+  }
+  if (at !== data.byteLength)
+    fail('E_RANGE', 'tensor data does not fill the file', {
+      arg: 'source',
+      expected: `${at} data bytes`,
+      actual: `${data.byteLength} data bytes`,
+    });
+  return { tensors, metadata };
+}
+
+/** F4 entries store logical FP4 shapes; gemmkit e2m1x2 tensors count packed bytes in the last dim. */
+function storedShape(dtype: DType, shape: number[], arg: string): number[] {
+  if (dtype !== 'e2m1x2') return shape;
+  if (shape.length === 0 || shape[shape.length - 1] % 2 !== 0)
+    fail('E_SHAPE', 'F4 tensors need an even last dimension (two values per byte)', {
+      arg,
+      expected: 'even last dim',
+      actual: shape,
+    });
+  return [...shape.slice(0, -1), shape[shape.length - 1] / 2];
+}
+
+function fileShape(t: Tensor): Shape {
+  if (t.dtype !== 'e2m1x2') return t.shape;
+  if (t.rank === 0)
+    fail('E_SHAPE', 'an e2m1x2 tensor needs rank >= 1 to be saved as F4', { arg: 'tensor', actual: t.shape });
+  return [...t.shape.slice(0, -1), t.shape[t.rank - 1] * 2];
+}
+
+/**
+ * .safetensors bytes of host tensors (strided views are gathered). Tensors are laid out in name order;
+ * metadata values must be strings.
+ */
+export function writeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object')
+    fail('E_UNSUPPORTED', 'expected a record of tensors', { arg: 'tensors', actual: typeof tensors });
+  const header: Record<string, unknown> = {};
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (typeof v !== 'string')
+      fail('E_UNSUPPORTED', 'metadata values must be strings', {
+        arg: `metadata.${k}`,
+        expected: 'string',
+        actual: typeof v,
+      });
+    meta[k] = v;
+  }
+  if (Object.keys(meta).length) header.__metadata__ = meta;
+  const names = Object.keys(tensors).sort();
+  const blobs: Uint8Array[] = [];
+  let at = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    if (name === '__metadata__')
+      fail('E_UNSUPPORTED', "'__metadata__' is reserved", { arg: 'tensors', actual: name });
+    if (!(t instanceof Tensor))
+      fail('E_UNSUPPORTED', 'expected a Tensor', {
+        arg: `tensors.${name}`,
+        expected: 'Tensor',
+        actual: typeof t,
+      });
+    const bytes = t.hostBytes(); // E_DEVICE for device tensors
+    header[name] = {
+      dtype: DTYPE_TO_NAME[t.dtype],
+      shape: fileShape(t),
+      data_offsets: [at, at + bytes.byteLength],
+    };
+    blobs.push(bytes);
+    at += bytes.byteLength;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (8 - (json.byteLength % 8)) % 8;
+  if (pad) {
+    const padded = new Uint8Array(json.byteLength + pad).fill(0x20);
+    padded.set(json);
+    json = padded;
+  }
+  const out = new Uint8Array(8 + json.byteLength + at);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  out.set(json, 8);
+  let pos = 8 + json.byteLength;
+  for (const b of blobs) {
+    out.set(b, pos);
+    pos += b.byteLength;
+  }
+  return out;
+}
+
+/** Read a .safetensors file from bytes or a path (Node; read into one aligned buffer). */
+export async function readSafetensors(src: ByteSource): Promise<SafetensorsFile> {
+  return parseSafetensors(await sourceBytes(src));
+}
+
+/** Write host tensors to a .safetensors file (Node). */
+export async function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  await writeFileBytes(path, writeSafetensors(tensors, metadata));
+}
