@@ -11,6 +11,9 @@
 //  * wgmma m64nBNk32 (e4m3·e4m3 → f32) reads both operands from 128B-swizzled shared memory.
 //  * the FP8 tensor-core accumulator is not a full f32 accumulator, so every 128-wide K block is summed in a
 //    fresh fragment and then promoted into f32 registers with its scales (sfa·sfb), as DeepSeek recommends.
+//  * CLUSTER = 2: two CTAs on neighbouring M blocks share one B tile; each loads half and multicasts it
+//    (halves the L2 traffic of B, which bounds a 128x128 FP8 tile on Hopper).
+//  * BLOCK_N = 192 straddles two 128-wide B scale blocks: each column picks its block at promotion.
 //  * persistent grid: CTAs walk the tile list (grouped rasterization for L2 reuse) and keep the pipeline
 //    running across tiles.
 //  * split-K (split_k > 1) for small M: each split writes an f32 partial; the last CTA of a tile sums the
@@ -36,6 +39,9 @@ typedef unsigned short u16;
 #ifndef KERNEL_NAME
 #define KERNEL_NAME fp8_gemm_sm90
 #endif
+#ifndef CLUSTER  // CTAs per cluster along M; 2 = the B tile is multicast to both CTAs
+#define CLUSTER 1
+#endif
 #ifndef GROUP_M
 #define GROUP_M 8
 #endif
@@ -49,7 +55,8 @@ typedef unsigned short u16;
 #define SMEM_B_STAGE (BLOCK_N * BLOCK_K)
 
 static_assert(BLOCK_M == 64 || BLOCK_M == 128, "BLOCK_M is 64 or 128");
-static_assert(BLOCK_N == 64 || BLOCK_N == 128, "BLOCK_N divides the 128-wide B scale block");
+static_assert(BLOCK_N == 64 || BLOCK_N == 128 || BLOCK_N == 192, "BLOCK_N is 64, 128 or 192");
+static_assert(CLUSTER == 1 || CLUSTER == 2, "CLUSTER is 1 or 2");
 
 struct __align__(64) TmaDesc {
   u64 opaque[16];
@@ -91,6 +98,33 @@ __device__ __forceinline__ void tma_prefetch_desc(const TmaDesc* map) {
   asm volatile("prefetch.tensormap [%0];" ::"l"((u64)map) : "memory");
 }
 
+// B half-tile multicast to every CTA of the cluster (same smem offsets and mbarrier in each).
+__device__ __forceinline__ void tma_load_2d_multicast(void* dst, const TmaDesc* map, u64* bar, int c0, int c1,
+                                                      unsigned short mask) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster [%0], [%1, {%2, "
+      "%3}], [%4], %5;" ::"r"(smem_addr(dst)),
+      "l"((u64)map), "r"(c0), "r"(c1), "r"(smem_addr(bar)), "h"(mask)
+      : "memory");
+}
+
+__device__ __forceinline__ u32 cluster_rank() {
+  u32 r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+  return r;
+}
+
+// Arrive on the mbarrier at the same smem offset in CTA `rank` of the cluster.
+__device__ __forceinline__ void mbar_arrive_cluster(u64* bar, u32 rank) {
+  u32 remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(smem_addr(bar)), "r"(rank));
+  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];" ::"r"(remote) : "memory");
+}
+
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+}
+
 // Shared-memory matrix descriptor for a K-major tile with 128-byte swizzle: rows of 128 bytes, 8-row atoms of
 // 1024 bytes (stride-byte-offset), leading-byte-offset unused (1), layout type 1 = SWIZZLE_128B.
 __device__ __forceinline__ u64 smem_desc(const void* p) {
@@ -104,24 +138,31 @@ __device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.s
 
 #define R8(i) "+f"(d[i + 0]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])
 
-// d (+)= A(64x32, smem) · B(BNx32, smem)^T ; scale_d = 0 overwrites.
+// d (+)= A(64x32, smem) · B(BLOCK_N x32, smem)^T ; scale_d = 0 overwrites d.
 __device__ __forceinline__ void wgmma_e4m3(float* d, u64 da, u64 db, int scale_d) {
-#if BLOCK_N == 128
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
-      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%"
-      "29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,"
-      "%57,%58,%59,%60,%61,%62,%63}, %64, %65, p, 1, 1;\n}\n"
-      : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56)
-      : "l"(da), "l"(db), "r"(scale_d));
-#else
+#if BLOCK_N == 64
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3 "
-      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%"
-      "29,%30,%31}, %32, %33, p, 1, 1;\n}\n"
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, "
+      "%32, %33, p, 1, 1;\n}\n"
       : R8(0), R8(8), R8(16), R8(24)
+      : "l"(da), "l"(db), "r"(scale_d));
+#elif BLOCK_N == 128
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "
+      "%64, %65, p, 1, 1;\n}\n"
+      : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56)
+      : "l"(da), "l"(db), "r"(scale_d));
+#elif BLOCK_N == 192
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %98, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95}, "
+      "%96, %97, p, 1, 1;\n}\n"
+      : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56), R8(64), R8(72), R8(80), R8(88)
       : "l"(da), "l"(db), "r"(scale_d));
 #endif
 }
@@ -176,9 +217,9 @@ __device__ __forceinline__ void store_pair(void* out, long ldd, int row, int col
 // ---------------------------------------------------------------- the kernel
 extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     KERNEL_NAME(const __grid_constant__ TmaDesc map_a, const __grid_constant__ TmaDesc map_b,
-                  const __grid_constant__ TmaDesc map_sfa, const float* __restrict__ sfb, void* __restrict__ out,
-                  const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
-                  int M, int N, int K, long ldd, int split_k) {
+                const __grid_constant__ TmaDesc map_sfa, const float* __restrict__ sfb, void* __restrict__ out,
+                const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
+                int M, int N, int K, long ldd, int split_k) {
   extern __shared__ __align__(1024) unsigned char smem_raw[];
   // 1024-byte alignment is required by the 128B swizzle atoms.
   unsigned char* smem = (unsigned char*)(((u64)smem_raw + 1023) & ~(u64)1023);
@@ -190,12 +231,14 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
   __shared__ int s_last;
 
   const int tid = threadIdx.x;
+  const u32 rank = CLUSTER == 1 ? 0 : cluster_rank();
   const int num_m_blocks = (M + BLOCK_M - 1) / BLOCK_M;
+  const int num_m_pairs = (num_m_blocks + CLUSTER - 1) / CLUSTER;  // m blocks handled by one cluster together
   const int num_n_blocks = (N + BLOCK_N - 1) / BLOCK_N;
   const int num_k_blocks = (K + BLOCK_K - 1) / BLOCK_K;
   const int kb_per_split = (num_k_blocks + split_k - 1) / split_k;
-  const int num_mn_tiles = num_m_blocks * num_n_blocks;
-  const int num_tiles = num_mn_tiles * split_k;
+  const int num_tiles = num_m_pairs * num_n_blocks * split_k;  // per cluster
+  const int first_tile = blockIdx.x / CLUSTER, tile_stride = gridDim.x / CLUSTER;
 
   if (tid == NUM_MATH_THREADS) {
     tma_prefetch_desc(&map_a);
@@ -203,22 +246,25 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     tma_prefetch_desc(&map_sfa);
     for (int s = 0; s < STAGES; ++s) {
       mbar_init(&full_bar[s], 1);
-      mbar_init(&empty_bar[s], NUM_MATH_WG * 4);  // one arrive per math warp
+      mbar_init(&empty_bar[s], CLUSTER * NUM_MATH_WG * 4);  // one arrive per math warp of every cluster CTA
     }
     asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   }
-  __syncthreads();
+  if (CLUSTER > 1)
+    cluster_sync();
+  else
+    __syncthreads();
 
-  // tile -> (m block, n block, split) with GROUP_M-row bands for L2 reuse of B.
+  // tile -> (m block, n block, split); GROUP_M-row bands of m pairs for L2 reuse of B.
   auto tile_coords = [&](int tile, int& mb, int& nb, int& split) {
     split = tile % split_k;
     int mn = tile / split_k;
     int per_group = GROUP_M * num_n_blocks;
     int group = mn / per_group;
     int first_m = group * GROUP_M;
-    int rows = min(num_m_blocks - first_m, GROUP_M);
+    int rows = min(num_m_pairs - first_m, GROUP_M);
     int in_group = mn % per_group;
-    mb = first_m + in_group % rows;
+    mb = (first_m + in_group % rows) * CLUSTER + (int)rank;
     nb = in_group / rows;
   };
 
@@ -230,7 +276,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     if (tid == NUM_MATH_THREADS) {
       int stage = 0;
       u32 phase = 0;
-      for (int tile = blockIdx.x; tile < num_tiles; tile += gridDim.x) {
+      for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
         int mb, nb, split;
         tile_coords(tile, mb, nb, split);
         int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
@@ -238,7 +284,14 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           mbar_wait(&empty_bar[stage], phase ^ 1);
           mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4);
           tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, mb * BLOCK_M);
+#if CLUSTER == 1
           tma_load_2d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kb * BLOCK_K, nb * BLOCK_N);
+#else
+          // Each CTA fetches its half of the shared B tile and multicasts it to the whole cluster.
+          tma_load_2d_multicast(smem_b + stage * SMEM_B_STAGE + rank * (SMEM_B_STAGE / CLUSTER), &map_b,
+                                &full_bar[stage], kb * BLOCK_K, nb * BLOCK_N + rank * (BLOCK_N / CLUSTER),
+                                (unsigned short)((1 << CLUSTER) - 1));
+#endif
           tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], mb * BLOCK_M, kb);
           if (++stage == STAGES) {
             stage = 0;
@@ -247,104 +300,122 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         }
       }
     }
-    return;
-  }
-
-  // -------------------------------------------------------------- math warpgroups
+  } else {
+    // ------------------------------------------------------------ math warpgroups
 #if NUM_MATH_WG == 2
-  asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
 #endif
-  const int wg = tid / 128;
-  const int warp = (tid % 128) / 32;
-  const int lane = tid % 32;
-  const int row_in_tile = wg * 64 + warp * 16 + lane / 4;  // and +8
-  const int num_sfb_k = num_k_blocks;
-  const float out_mul = (OUT_KIND == 2 && out_scale != nullptr) ? 1.0f / __ldg(out_scale) : 1.0f;
+    const int wg = tid / 128;
+    const int warp = (tid % 128) / 32;
+    const int lane = tid % 32;
+    const int row_in_tile = wg * 64 + warp * 16 + lane / 4;  // and +8
+    const float out_mul = (OUT_KIND == 2 && out_scale != nullptr) ? 1.0f / __ldg(out_scale) : 1.0f;
 
-  float acc[ACC_REGS];
-  float part[ACC_REGS];
-  int stage = 0;
-  u32 phase = 0;
+    float acc[ACC_REGS];
+    float part[ACC_REGS];
+    int stage = 0;
+    u32 phase = 0;
 
-  for (int tile = blockIdx.x; tile < num_tiles; tile += gridDim.x) {
-    int mb, nb, split;
-    tile_coords(tile, mb, nb, split);
-    int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
-#pragma unroll
-    for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
-    const float* sfb_row = sfb + (long)((nb * BLOCK_N) / 128) * num_sfb_k;
-
-    for (int kb = kb0; kb < kb1; ++kb) {
-      const float sb = __ldg(sfb_row + kb);
-      mbar_wait(&full_bar[stage], phase);
-      const float* sa = smem_sfa + stage * BLOCK_M;
-      const float s0 = sa[row_in_tile] * sb;
-      const float s1 = sa[row_in_tile + 8] * sb;
-      const unsigned char* a_tile = smem_a + stage * SMEM_A_STAGE + wg * 64 * BLOCK_K;
-      const unsigned char* b_tile = smem_b + stage * SMEM_B_STAGE;
-      fence_regs(part);
-      wgmma_fence();
-#pragma unroll
-      for (int k = 0; k < BLOCK_K / 32; ++k) wgmma_e4m3(part, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), k);
-      wgmma_commit();
-      wgmma_wait0();
-      fence_regs(part);
-      if (lane == 0) mbar_arrive(&empty_bar[stage]);
-      if (++stage == STAGES) {
-        stage = 0;
-        phase ^= 1;
-      }
-      // Promote this K block's partial sums into the f32 accumulator with both scales.
-#pragma unroll
-      for (int i = 0; i < ACC_REGS; i += 4) {
-        acc[i + 0] += s0 * part[i + 0];
-        acc[i + 1] += s0 * part[i + 1];
-        acc[i + 2] += s1 * part[i + 2];
-        acc[i + 3] += s1 * part[i + 3];
-      }
-    }
-
-    if (split_k > 1) {
-      // Write this split's partial, then let the last split of the tile reduce in split order.
-      const int mn = tile / split_k;
-      float* ws_tile = split_ws + (long)mn * split_k * NUM_MATH_THREADS * ACC_REGS;
-      float4* mine = (float4*)(ws_tile + ((long)split * NUM_MATH_THREADS + tid) * ACC_REGS);
-#pragma unroll
-      for (int i = 0; i < ACC_REGS; i += 4) __stcg(mine + i / 4, make_float4(acc[i], acc[i + 1], acc[i + 2], acc[i + 3]));
-      __threadfence();
-      math_barrier();
-      if (tid == 0) {
-        int prev = atomicAdd(&split_counters[mn], 1);
-        s_last = (prev == split_k - 1);
-        if (s_last) split_counters[mn] = 0;  // re-arm for the next launch
-      }
-      math_barrier();
-      if (!s_last) continue;
-      __threadfence();
+    for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
+      int mb, nb, split;
+      tile_coords(tile, mb, nb, split);
+      int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
 #pragma unroll
       for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
-#pragma unroll 1
-      for (int s = 0; s < split_k; ++s) {
-        const float4* src = (const float4*)(ws_tile + ((long)s * NUM_MATH_THREADS + tid) * ACC_REGS);
+      // A tile of BLOCK_N columns spans at most two 128-wide B scale blocks; columns below `split_col` use the
+      // first one.
+      const int col0 = nb * BLOCK_N;
+      const int sb_blk0 = col0 / 128;
+      const int split_col = min(BLOCK_N, (sb_blk0 + 1) * 128 - col0);
+      const int num_sb_blk = (N + 127) / 128;
+      const float* sfb_row0 = sfb + (long)sb_blk0 * num_k_blocks;
+      const float* sfb_row1 = sfb + (long)min(sb_blk0 + 1, num_sb_blk - 1) * num_k_blocks;
+
+      for (int kb = kb0; kb < kb1; ++kb) {
+        const float sb0 = __ldg(sfb_row0 + kb);
+        const float sb1 = __ldg(sfb_row1 + kb);
+        mbar_wait(&full_bar[stage], phase);
+        const unsigned char* a_tile = smem_a + stage * SMEM_A_STAGE + wg * 64 * BLOCK_K;
+        const unsigned char* b_tile = smem_b + stage * SMEM_B_STAGE;
+        fence_regs(part);
+        wgmma_fence();
 #pragma unroll
-        for (int i = 0; i < ACC_REGS; i += 4) {
-          float4 v = __ldcg(src + i / 4);
-          acc[i] += v.x;
-          acc[i + 1] += v.y;
-          acc[i + 2] += v.z;
-          acc[i + 3] += v.w;
+        for (int k = 0; k < BLOCK_K / 32; ++k)
+          wgmma_e4m3(part, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), k);
+        wgmma_commit();
+        // While the tensor cores work: this K block's A scales (from smem) times the B scales.
+        const float* sa = smem_sfa + stage * BLOCK_M;
+        const float a0 = sa[row_in_tile], a1 = sa[row_in_tile + 8];
+        wgmma_wait0();
+        fence_regs(part);
+        if (lane == 0) {
+          mbar_arrive(&empty_bar[stage]);
+#if CLUSTER > 1
+          for (u32 r = 0; r < CLUSTER; ++r)
+            if (r != rank) mbar_arrive_cluster(&empty_bar[stage], r);
+#endif
+        }
+        if (++stage == STAGES) {
+          stage = 0;
+          phase ^= 1;
+        }
+        // Promote this K block's partial sums into the f32 accumulator with both scales.
+#pragma unroll
+        for (int j = 0; j < BLOCK_N / 8; ++j) {
+          const float sb = (j * 8 < split_col) ? sb0 : sb1;
+          const float s0 = a0 * sb, s1 = a1 * sb;
+          acc[4 * j + 0] += s0 * part[4 * j + 0];
+          acc[4 * j + 1] += s0 * part[4 * j + 1];
+          acc[4 * j + 2] += s1 * part[4 * j + 2];
+          acc[4 * j + 3] += s1 * part[4 * j + 3];
         }
       }
-    }
 
-    // Epilogue: accumulator fragment layout of wgmma m64nN: reg 4j+{0,1} -> (row, 8j + 2*(lane%4) + {0,1}),
-    // reg 4j+{2,3} -> (row + 8, same cols).
-    const int row = mb * BLOCK_M + row_in_tile;
+      if (split_k > 1) {
+        // Write this split's partial, then let the last split of the tile reduce in split order.
+        const int mn = tile / split_k;
+        float* ws_tile = split_ws + (long)mn * split_k * NUM_MATH_THREADS * ACC_REGS;
+        float4* mine = (float4*)(ws_tile + ((long)split * NUM_MATH_THREADS + tid) * ACC_REGS);
 #pragma unroll
-    for (int j = 0; j < BLOCK_N / 8; ++j) {
-      const int col = nb * BLOCK_N + j * 8 + (lane % 4) * 2;
-      store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_mul);
-      store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_mul);
+        for (int i = 0; i < ACC_REGS; i += 4)
+          __stcg(mine + i / 4, make_float4(acc[i], acc[i + 1], acc[i + 2], acc[i + 3]));
+        __threadfence();
+        math_barrier();
+        if (tid == 0) {
+          int prev = atomicAdd(&split_counters[mn], 1);
+          s_last = (prev == split_k - 1);
+          if (s_last) split_counters[mn] = 0;  // re-arm for the next launch
+        }
+        math_barrier();
+        if (!s_last) continue;
+        __threadfence();
+#pragma unroll
+        for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
+#pragma unroll 1
+        for (int s = 0; s < split_k; ++s) {
+          const float4* src = (const float4*)(ws_tile + ((long)s * NUM_MATH_THREADS + tid) * ACC_REGS);
+#pragma unroll
+          for (int i = 0; i < ACC_REGS; i += 4) {
+            float4 v = __ldcg(src + i / 4);
+            acc[i] += v.x;
+            acc[i + 1] += v.y;
+            acc[i + 2] += v.z;
+            acc[i + 3] += v.w;
+          }
+        }
+      }
+
+      // Epilogue: accumulator fragment layout of wgmma m64nN: reg 4j+{0,1} -> (row, 8j + 2*(lane%4) + {0,1}),
+      // reg 4j+{2,3} -> (row + 8, same cols).
+      const int row = mb * BLOCK_M + row_in_tile;
+#pragma unroll
+      for (int j = 0; j < BLOCK_N / 8; ++j) {
+        const int col = col0 + j * 8 + (lane % 4) * 2;
+        store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_mul);
+        store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_mul);
+      }
     }
   }
+  // No CTA may leave while a cluster peer can still multicast into its shared memory or arrive on its barriers.
+  if (CLUSTER > 1) cluster_sync();
 }
