@@ -2,6 +2,7 @@ import { checkDtype, checkInnerContiguous, checkRank, checkShape, checkTensor } 
 import type { DType } from '../dtype.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
+import { checkDtypeOption, checkOut } from './common/checks.js';
 
 export interface BmmFp16Args {
   /** `[B, M, K]` f16 or bf16, K contiguous. */
@@ -38,16 +39,13 @@ export const bmmFp16 = defineOp<BmmFp16Args, BmmFp16Plan, Tensor>({
     checkShape(args.b, 'bmmFp16.b', [batch, k, undefined], ['batch', 'k', 'n']);
     const n = args.b.shape[2];
     checkInnerContiguous(args.a, 'bmmFp16.a');
-    checkDtype({ dtype: args.outDtype } as Tensor, 'bmmFp16.outDtype', ['f16', 'bf16']);
+    checkDtypeOption(args.outDtype, 'bmmFp16.outDtype', ['f16', 'bf16'] as const);
     if (args.c) {
       checkTensor(args.c, 'bmmFp16.c');
       checkShape(args.c, 'bmmFp16.c', [batch, m, n]);
       checkDtype(args.c, 'bmmFp16.c', [args.outDtype]);
     }
-    if (args.out) {
-      checkShape(args.out, 'bmmFp16.out', [batch, m, n]);
-      checkDtype(args.out, 'bmmFp16.out', [args.outDtype]);
-    }
+    checkOut(args.out, 'bmmFp16.out', [batch, m, n], args.outDtype);
     return {
       batch,
       m,
