@@ -29,6 +29,17 @@ export function readF64(t: Tensor): Float64Array {
   return decodeToFloat64(t.dtype, t.hostBytes());
 }
 
+/** Integer tensor values (index data) in row-major order as float64 (exact up to 2^53). */
+export function readInts(t: Tensor, arg = 'tensor'): Float64Array {
+  if (t.dtype !== 'i32' && t.dtype !== 'i64' && t.dtype !== 'i8' && t.dtype !== 'u8')
+    fail('E_DTYPE', 'expected an integer tensor', {
+      arg,
+      expected: ['i32', 'i64', 'i8', 'u8'],
+      actual: t.dtype,
+    });
+  return decodeToFloat64(t.dtype, t.hostBytes());
+}
+
 /** Copy row-major bytes `src` into the (possibly strided) view `t`. */
 export function scatterBytes(t: Tensor, src: Uint8Array): void {
   const dst = storageBytes(t, 'out');
