@@ -285,7 +285,7 @@ export function encodeBits(dtype: DType, x: number, opts: EncodeOptions = {}): n
   switch (dtype) {
     case 'f32': {
       const b = encodeF32(x);
-      return sat && (b & 0x7fffffff) === 0x7f800000 ? (b & 0x80000000) | 0x7f7fffff : b >>> 0;
+      return (sat && (b & 0x7fffffff) === 0x7f800000 ? (b & 0x80000000) | 0x7f7fffff : b) >>> 0;
     }
     case 'f16':
       return encodeF16(x, sat);
