@@ -4,7 +4,7 @@
  * dtype mapping ('<' little-endian, '|' single byte; '>' big-endian files are byte-swapped on read):
  *   f32 '<f4', f16 '<f2', i32 '<i4', i64 '<i8', u8 '|u1', i8 '|i1'.
  * NumPy has no bf16/fp8/fp4/ue8m0, so (like ml_dtypes arrays saved with np.save) they are written as
- * opaque void types: bf16 → '<V2', e4m3/e5m2/ue8m0/e2m1x2 → '|V1'. On read '<V2' means bf16 by default;
+ * opaque void types: bf16 → '|V2', e4m3/e5m2/ue8m0/e2m1x2 → '|V1'. On read 'V2' means bf16 by default;
  * '|V1' needs `{ dtype }` to say which one-byte format it holds (any same-size dtype may override).
  * e2m1x2 shapes count packed bytes, as in gemmkit tensors.
  * Reading gives a C-contiguous tensor: zero-copy over the input for C-order little-endian data,
@@ -31,7 +31,7 @@ const DESCR_TO_DTYPE: Readonly<Record<string, DType>> = {
 const DTYPE_TO_DESCR: Readonly<Record<DType, string>> = {
   f32: '<f4',
   f16: '<f2',
-  bf16: '<V2',
+  bf16: '|V2',
   i32: '<i4',
   i64: '<i8',
   u8: '|u1',
