@@ -11,6 +11,7 @@ export function fmtRate(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return '-';
   if (x === 0) return '0';
   if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) < 1e-3) return x.toExponential(1);
   return Number(x.toPrecision(digits)).toString();
 }
 

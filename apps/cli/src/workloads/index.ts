@@ -1,15 +1,36 @@
 import { contracts, type OpName } from '@gemmkit/core';
 import { type AnyConformanceCase, conformanceCases } from '@gemmkit/core/conformance';
+import { bmmFp8Workload } from './bmm-fp8.js';
+import { bmmFp16Workload } from './bmm-fp16.js';
+import { fp8BlockscaleGemmWorkload } from './fp8-blockscale-gemm.js';
+import { gemmFp8NtGroupwiseWorkload } from './gemm-fp8-nt-groupwise.js';
+import { mmFp4Workload } from './mm-fp4.js';
+import { mmFp8Workload } from './mm-fp8.js';
 import { resolveParams } from './params.js';
+import { tgvGemmWorkload } from './tgv-gemm.js';
 import type { Params, SizePreset, Workload } from './types.js';
 
+export {
+  type Ceiling,
+  ceilingFor,
+  measureHostCeiling,
+  rooflineFraction,
+} from '../bench/ceilings.js';
 export { parseAssignments, resolveParams } from './params.js';
 export { type BenchPreset, PRESETS } from './presets.js';
-export { type CaseRun, compareOutput, type OutputCheck, type RunTiming, runCase } from './run.js';
+export * from './run.js';
 export * from './types.js';
 
 /** Parameterized workloads, one per op that has one. Ops without one fall back to conformance cases. */
-export const workloads: Partial<Record<OpName, Workload>> = {};
+export const workloads: Partial<Record<OpName, Workload>> = {
+  gemmFp8NtGroupwise: gemmFp8NtGroupwiseWorkload as Workload,
+  bmmFp8: bmmFp8Workload as Workload,
+  mmFp8: mmFp8Workload as Workload,
+  fp8BlockscaleGemm: fp8BlockscaleGemmWorkload as Workload,
+  mmFp4: mmFp4Workload as Workload,
+  bmmFp16: bmmFp16Workload as Workload,
+  tgvGemm: tgvGemmWorkload as Workload,
+};
 
 export function workloadOf(op: OpName): Workload | undefined {
   return workloads[op];

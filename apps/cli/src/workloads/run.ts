@@ -1,12 +1,13 @@
-import { type Context, calcDiff, contracts, type OpName, type Tensor, tensorsIn } from '@gemmkit/core';
 import {
-  type AnyConformanceCase,
-  freshView,
-  mapTensors,
-  moveView,
-  seedOf,
+  type Context,
+  calcDiff,
+  contracts,
+  type OpName,
+  type Tensor,
+  tensorsIn,
   valuesOf,
-} from '@gemmkit/core/conformance';
+} from '@gemmkit/core';
+import { type AnyConformanceCase, freshView, mapTensors, moveView, seedOf } from '@gemmkit/core/conformance';
 
 /** How the backend run is timed. `warmup: 0, iters: 1` times the first (cold) run only. */
 export interface RunTiming {
@@ -124,6 +125,105 @@ export function compareOutput(
   return { check: { name, calcDiff: diff, maxAbs, elements: x.length, error, shape: got.shape }, failures };
 }
 
+export type HostOutputs = Record<string, Tensor>;
+
+/** FLOPs and bytes of a case's problem, from the op's contract. */
+export function costOf(c: AnyConformanceCase, hostArgs: unknown): { flops: number; bytes: number } {
+  const contract = contracts[c.op] as unknown as {
+    validate(a: unknown, m: string): unknown;
+    flops(p: unknown): number;
+    bytes(p: unknown): number;
+  };
+  const plan = contract.validate(hostArgs, 'fast');
+  return { flops: contract.flops(plan), bytes: contract.bytes(plan) };
+}
+
+/** Run once on the reference backend; host copies of the selected outputs and the wall time. */
+export async function runReference(
+  ctx: Context,
+  c: AnyConformanceCase,
+  hostArgs: unknown,
+  reference = 'cpu',
+): Promise<{ outputs: HostOutputs; ms: number }> {
+  const args = place(ctx, c, hostArgs, reference);
+  const t0 = performance.now();
+  const result = ctx.run(c.op, args as any, { backend: reference });
+  await ctx.get(reference).sync();
+  const ms = performance.now() - t0;
+  const outputs = await toHostAll(select(c, result, args));
+  if (reference !== 'cpu') release(result, args);
+  return { outputs, ms };
+}
+
+/**
+ * Run on `backend`: the first run's outputs (copied to the host) and the median time of op + sync.
+ * With `warmup: 0` the first (cold) run is also the first timed sample.
+ */
+export async function runTimed(
+  ctx: Context,
+  c: AnyConformanceCase,
+  hostArgs: unknown,
+  backend: string,
+  timing: RunTiming,
+): Promise<{ outputs: HostOutputs; medianMs: number; timedRuns: number }> {
+  const b = ctx.get(backend);
+  const args = place(ctx, c, hostArgs, backend);
+  const samples: number[] = [];
+  const t0 = performance.now();
+  const first = ctx.run(c.op, args as any, { backend });
+  await b.sync();
+  const coldMs = performance.now() - t0;
+  const outputs = await toHostAll(select(c, first, args));
+  if (timing.warmup === 0) samples.push(coldMs);
+  for (let i = 1; i < timing.warmup; i++) {
+    release(ctx.run(c.op, args as any, { backend }), args);
+    await b.sync();
+  }
+  let spent = 0;
+  while (samples.length < timing.iters && (samples.length === 0 || spent < timing.budgetMs)) {
+    const s = performance.now();
+    const r = ctx.run(c.op, args as any, { backend });
+    await b.sync();
+    const dt = performance.now() - s;
+    release(r, args);
+    samples.push(dt);
+    spent += dt;
+  }
+  if (b.storageDevice !== 'host') {
+    release(first, args);
+    for (const [, t] of tensorsIn(args)) t.dispose();
+  }
+  samples.sort((x, y) => x - y);
+  const mid = samples.length >> 1;
+  const medianMs = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return { outputs, medianMs, timedRuns: samples.length };
+}
+
+/** Compare every reference output with the backend's: shapes/dtypes, then values. */
+export function compareAll(
+  got: HostOutputs,
+  ref: HostOutputs,
+  c: AnyConformanceCase,
+): { failures: string[]; outputs: OutputCheck[] } {
+  const failures: string[] = [];
+  const outputs: OutputCheck[] = [];
+  for (const [name, r] of Object.entries(ref)) {
+    const g = got[name];
+    if (!g) {
+      failures.push(`${name}: missing from the backend's outputs`);
+      continue;
+    }
+    if (g.dtype !== r.dtype || g.shape.join() !== r.shape.join()) {
+      failures.push(`${name}: got ${g.dtype}[${g.shape}], reference ${r.dtype}[${r.shape}]`);
+      continue;
+    }
+    const cmp = compareOutput(name, g, r, c);
+    outputs.push(cmp.check);
+    failures.push(...cmp.failures);
+  }
+  return { failures, outputs };
+}
+
 /**
  * Run a case on `backend`, time it, and (when `check`) compare it with the reference backend.
  * Errors thrown by the op (bad input) propagate: they are the caller's to report.
@@ -135,84 +235,21 @@ export async function runCase(
 ): Promise<CaseRun> {
   const seed = opts.seed ?? seedOf(`${c.op}/${c.name}`);
   const hostArgs = c.build(seed);
-  const contract = contracts[c.op] as unknown as {
-    validate(a: unknown, m: string): unknown;
-    flops(p: unknown): number;
-    bytes(p: unknown): number;
-  };
-  const plan = contract.validate(hostArgs, 'fast');
-  const flops = contract.flops(plan);
-  const bytes = contract.bytes(plan);
-  const backend = ctx.get(opts.backend);
-
-  let ref: Outputs | undefined;
-  let referenceMs = Number.NaN;
-  const reference = opts.reference ?? 'cpu';
-  if (opts.check !== false) {
-    const args = place(ctx, c, hostArgs, reference);
-    const t0 = performance.now();
-    const result = ctx.run(c.op, args as any, { backend: reference });
-    await ctx.get(reference).sync();
-    referenceMs = performance.now() - t0;
-    ref = await toHostAll(select(c, result, args));
-  }
-
-  const args = place(ctx, c, hostArgs, opts.backend);
-  const samples: number[] = [];
-  const t0 = performance.now();
-  const first = ctx.run(c.op, args as any, { backend: opts.backend });
-  await backend.sync();
-  const coldMs = performance.now() - t0;
-  const got = await toHostAll(select(c, first, args));
-  if (opts.timing.warmup === 0) samples.push(coldMs);
-  for (let i = 1; i < opts.timing.warmup; i++) {
-    release(ctx.run(c.op, args as any, { backend: opts.backend }), args);
-    await backend.sync();
-  }
-  let spent = 0;
-  while (samples.length < opts.timing.iters && (samples.length === 0 || spent < opts.timing.budgetMs)) {
-    const s = performance.now();
-    const r = ctx.run(c.op, args as any, { backend: opts.backend });
-    await backend.sync();
-    const dt = performance.now() - s;
-    release(r, args);
-    samples.push(dt);
-    spent += dt;
-  }
-  release(first, args);
-  for (const [, t] of tensorsIn(args)) if (t.device !== 'host') t.dispose();
-
-  const failures: string[] = [];
-  const outputs: OutputCheck[] = [];
-  if (ref) {
-    for (const [name, r] of Object.entries(ref)) {
-      const g = got[name];
-      if (!g) {
-        failures.push(`${name}: missing from the backend's outputs`);
-        continue;
-      }
-      if (g.dtype !== r.dtype || g.shape.join() !== r.shape.join()) {
-        failures.push(`${name}: got ${g.dtype}[${g.shape}], reference ${r.dtype}[${r.shape}]`);
-        continue;
-      }
-      const cmp = compareOutput(name, g, r, c);
-      outputs.push(cmp.check);
-      failures.push(...cmp.failures);
-    }
-  }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  const medianMs = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  const { flops, bytes } = costOf(c, hostArgs);
+  const ref =
+    opts.check !== false ? await runReference(ctx, c, hostArgs, opts.reference ?? 'cpu') : undefined;
+  const got = await runTimed(ctx, c, hostArgs, opts.backend, opts.timing);
+  const cmp = ref ? compareAll(got.outputs, ref.outputs, c) : { failures: [], outputs: [] };
   return {
     op: c.op,
     backend: opts.backend,
-    ok: failures.length === 0,
-    failures,
-    outputs,
-    medianMs,
-    timedRuns: samples.length,
+    ok: cmp.failures.length === 0,
+    failures: cmp.failures,
+    outputs: cmp.outputs,
+    medianMs: got.medianMs,
+    timedRuns: got.timedRuns,
     flops,
     bytes,
-    referenceMs,
+    referenceMs: ref?.ms ?? Number.NaN,
   };
 }

@@ -1,8 +1,9 @@
 import type { OpName } from '@gemmkit/core';
 import type { ConformanceCase } from '@gemmkit/core/conformance';
 
-/** Which peak a workload is measured against. */
-export type Precision = 'fp4' | 'fp8' | 'fp16' | 'f32';
+import type { Precision } from '../bench/ceilings.js';
+
+export type { Precision };
 
 export type ParamValue = number | string;
 export type Params = Readonly<Record<string, ParamValue>>;
