@@ -188,8 +188,8 @@ function fileShape(t: Tensor): Shape {
 }
 
 /**
- * .safetensors bytes of host tensors (strided views are gathered). Tensors are laid out in name order;
- * metadata values must be strings.
+ * .safetensors bytes of host tensors (strided views are gathered). Data is laid out by element size
+ * (largest first), then name; metadata values must be strings.
  */
 export function writeSafetensors(
   tensors: Record<string, Tensor>,
@@ -209,7 +209,10 @@ export function writeSafetensors(
     meta[k] = v;
   }
   if (Object.keys(meta).length) header.__metadata__ = meta;
-  const names = Object.keys(tensors).sort();
+  // Largest element size first (then by name): every tensor then starts at a multiple of its own
+  // element size, so typed-array views over an 8-byte aligned data section are aligned too.
+  const elem = (n: string) => (tensors[n] instanceof Tensor ? dtypeBytes(tensors[n].dtype) : 0);
+  const names = Object.keys(tensors).sort((a, b) => elem(b) - elem(a) || (a < b ? -1 : a > b ? 1 : 0));
   const blobs: Uint8Array[] = [];
   let at = 0;
   for (const name of names) {
