@@ -1,1 +1,14 @@
-export {};
+export { type CudaBackend, createCudaBackend, cuda, cudaRuntimeOf } from './backend.js';
+export { CublasLt } from './bindings/cublaslt.js';
+export { CudaDriver } from './bindings/driver.js';
+export { Nvrtc } from './bindings/nvrtc.js';
+export type * from './bindings/types.js';
+export { bucketSize, CachingAllocator } from './runtime/allocator.js';
+export type { KernelArg } from './runtime/args.js';
+export { archFor, type DeviceInfo } from './runtime/device.js';
+export { DiskCache, defaultCacheDir } from './runtime/disk-cache.js';
+export { CudaKernel, type KernelSpec, type LaunchOptions } from './runtime/launch.js';
+export { type CudaOptions, CudaRuntime, type JitStats } from './runtime/runtime.js';
+export { StatusWord } from './runtime/status.js';
+export { CudaStorage } from './runtime/storage.js';
+export type { TensorMap, TensorMapOptions } from './runtime/tensor-map.js';

@@ -91,7 +91,7 @@ export class CudaDriver {
       cuMemFree: b(['cuMemFree_v2', 'cuMemFree'], 'int %(uint64_t ptr)'),
       cuMemAllocAsync: b('cuMemAllocAsync', 'int %(void *out, size_t bytes, uint64_t stream)'),
       cuMemFreeAsync: b('cuMemFreeAsync', 'int %(uint64_t ptr, uint64_t stream)'),
-      cuMemHostAlloc: b('cuMemHostAlloc', 'int %(void *out, size_t bytes, uint32_t flags)'),
+      cuMemHostAlloc: b('cuMemHostAlloc', 'int %(_Out_ void **out, size_t bytes, uint32_t flags)'),
       cuMemFreeHost: b('cuMemFreeHost', 'int %(uint64_t ptr)'),
       cuMemcpyHtoDAsync: b(
         ['cuMemcpyHtoDAsync_v2', 'cuMemcpyHtoDAsync'],
@@ -150,7 +150,7 @@ export class CudaDriver {
     let loaded: ReturnType<typeof loadLibrary>;
     try {
       getKoffi();
-      loaded = loadLibrary(['libcuda.so.1', 'libcuda.so'], 'libcuda', env);
+      loaded = loadLibrary(['libcuda.so.1', 'libcuda.so'], 'libcuda', env, 'GEMMKIT_CUDA_DRIVER');
     } catch (e) {
       throw new GemmkitError('E_DEVICE', `koffi (FFI) could not be loaded: ${(e as Error).message}`, {
         arg: 'koffi',
@@ -264,8 +264,12 @@ export class CudaDriver {
   memFreeAsync(ptr: DevicePtr, stream: CuStream): void {
     this.#call('cuMemFreeAsync', ptr, stream);
   }
-  memHostAlloc(bytes: number, flags = CU_MEMHOSTALLOC_PORTABLE): HostPtr {
-    return this.#outU64('cuMemHostAlloc', bytes, flags) as HostPtr;
+  /** Page-locked host memory: its address (for async copies) and a JS view over it. */
+  memHostAlloc(bytes: number, flags = CU_MEMHOSTALLOC_PORTABLE): { address: HostPtr; bytes: Uint8Array } {
+    const out: [unknown] = [null];
+    this.#call('cuMemHostAlloc', out, bytes, flags);
+    const k = getKoffi();
+    return { address: k.address(out[0]) as HostPtr, bytes: new Uint8Array(k.view(out[0], bytes)) };
   }
   memFreeHost(ptr: HostPtr): void {
     this.#call('cuMemFreeHost', ptr);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { getKoffi, type KoffiFn, type KoffiLib } from './koffi.js';
@@ -33,7 +33,8 @@ export function cudaRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   const roots: string[] = [];
   for (const k of ['CUDA_HOME', 'CUDA_PATH', 'CUDA_ROOT']) if (env[k]) roots.push(env[k] as string);
   for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'nvcc'))) roots.push(dirname(dir));
+    // nvcc may be a symlink (/usr/local/bin/nvcc → /usr/local/cuda-13.0/bin/nvcc): use its real root.
+    if (dir && existsSync(join(dir, 'nvcc'))) roots.push(dirname(dirname(realpathSync(join(dir, 'nvcc')))));
   }
   roots.push('/usr/local/cuda');
   for (const name of safeReaddir('/usr/local'))
@@ -95,12 +96,14 @@ export function versionedCandidates(dir: string, stem: string): string[] {
 
 /**
  * dlopen the first loadable of `names` (plain sonames) and then of every versioned `stem.so*` file in the
- * search directories. Returns the library or the list of what was tried.
+ * search directories. Returns the library or the list of what was tried. When `env[overrideVar]` is set,
+ * that path alone is tried.
  */
 export function loadLibrary(
   names: readonly string[],
   stem: string,
   env: NodeJS.ProcessEnv = process.env,
+  overrideVar?: string,
 ): LoadedLibrary | LoadFailure {
   const tried: string[] = [];
   const errors: string[] = [];
@@ -113,6 +116,9 @@ export function loadLibrary(
       return null;
     }
   };
+  // An explicit path (e.g. GEMMKIT_CUDA_DRIVER) is the only candidate: no silent fallback to another copy.
+  const override = overrideVar ? env[overrideVar] : undefined;
+  if (override) return attempt(override) ?? { tried, errors };
   for (const n of names) {
     const r = attempt(n);
     if (r) return r;

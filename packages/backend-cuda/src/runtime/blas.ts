@@ -1,0 +1,227 @@
+import { fail } from '@gemmkit/core';
+import {
+  CUBLAS_COMPUTE_32F,
+  CUBLAS_OP_N,
+  CUBLAS_OP_T,
+  type CublasLt,
+  CudaDataType,
+  type Heuristic,
+  LayoutAttr,
+  type LtDataType,
+  MatmulDescAttr,
+} from '../bindings/cublaslt.js';
+import type {
+  CuStream,
+  DevicePtr,
+  LtHandle,
+  LtLayout,
+  LtMatmulDesc,
+  LtPreference,
+} from '../bindings/types.js';
+
+/** A row-major operand: base address, dtype and element strides of its three dims. */
+export interface LtOperand {
+  ptr: DevicePtr;
+  dtype: LtDataType;
+  strides: readonly [number, number, number];
+}
+
+/**
+ * out[b] (M×N, row-major, contiguous) = alpha · aScale · bScale · A[b] (M×K) · B[b] (K×N) (+ C[b]).
+ * `aScale`/`bScale` are device pointers to one f32 each (per-tensor FP8 scales).
+ */
+export interface LtGemmArgs {
+  op: string;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  a: LtOperand;
+  b: LtOperand;
+  out: { ptr: DevicePtr; dtype: LtDataType };
+  c?: LtOperand;
+  aScale?: DevicePtr;
+  bScale?: DevicePtr;
+  alpha?: number;
+  stream: CuStream;
+}
+
+interface Plan {
+  desc: LtMatmulDesc;
+  layouts: LtLayout[];
+  aL: LtLayout;
+  bL: LtLayout;
+  cL: LtLayout;
+  dL: LtLayout;
+  algo: Heuristic;
+}
+
+/** cuBLAS view of one row-major operand: transpose flag and column-major layout (rows, cols, ld). */
+export function colMajorView(
+  rows: number,
+  cols: number,
+  sRow: number,
+  sCol: number,
+): { op: number; rows: number; cols: number; ld: number } | null {
+  // Row-major R×C with unit column stride == column-major C×R with ld = row stride, no transpose.
+  if (sCol === 1 || cols === 1)
+    return { op: CUBLAS_OP_N, rows: cols, cols: rows, ld: Math.max(sRow, cols, 1) };
+  if (sRow === 1 || rows === 1) return { op: CUBLAS_OP_T, rows, cols, ld: Math.max(sCol, rows, 1) };
+  return null;
+}
+
+/**
+ * Batched GEMM through cuBLASLt. cuBLAS is column-major, so a row-major out = A·B is computed as
+ * outᵀ = Bᵀ·Aᵀ: cuBLAS "A" is our B and cuBLAS "B" is our A (m_c = N, n_c = M). For FP8 cuBLASLt only
+ * supports the "TN" form (cuBLAS A transposed, B not), i.e. both of our operands K-contiguous.
+ * Descriptors, layouts and the chosen algorithm are cached per problem signature.
+ */
+export class LtGemm {
+  readonly #lt: CublasLt;
+  readonly #handle: LtHandle;
+  readonly #pref: LtPreference;
+  readonly #workspace: DevicePtr;
+  readonly #workspaceBytes: number;
+  readonly #plans = new Map<string, Plan>();
+
+  constructor(lt: CublasLt, workspace: DevicePtr, workspaceBytes: number) {
+    this.#lt = lt;
+    this.#handle = lt.create();
+    this.#pref = lt.preferenceCreate();
+    lt.preferenceSetWorkspace(this.#pref, workspaceBytes);
+    this.#workspace = workspace;
+    this.#workspaceBytes = workspaceBytes;
+  }
+
+  run(g: LtGemmArgs): void {
+    const fp8 = g.a.dtype === 'e4m3' || g.a.dtype === 'e5m2';
+    const A = colMajorView(g.k, g.n, g.b.strides[1], g.b.strides[2]); // our B is K×N → cuBLAS A
+    const B = colMajorView(g.m, g.k, g.a.strides[1], g.a.strides[2]); // our A is M×K → cuBLAS B
+    if (!A)
+      fail('E_LAYOUT', `${g.op}: b needs a unit stride in K or N`, {
+        arg: `${g.op}.b`,
+        expected: 'stride 1 in one of the last two dims',
+        actual: g.b.strides,
+      });
+    if (!B)
+      fail('E_LAYOUT', `${g.op}: a needs a unit stride in M or K`, {
+        arg: `${g.op}.a`,
+        expected: 'stride 1 in one of the last two dims',
+        actual: g.a.strides,
+      });
+    if (fp8 && (A.op !== CUBLAS_OP_T || B.op !== CUBLAS_OP_N))
+      fail('E_LAYOUT', `${g.op}: FP8 through cuBLASLt needs K-contiguous a and column-major b (TN layout)`, {
+        arg: A.op !== CUBLAS_OP_T ? `${g.op}.b` : `${g.op}.a`,
+        expected: 'a strides [*, K, 1] and b strides [*, 1, K] (b = bT.transpose(-2, -1))',
+        actual: A.op !== CUBLAS_OP_T ? g.b.strides : g.a.strides,
+      });
+    if (g.c && g.c.strides[2] !== 1 && g.n > 1)
+      fail('E_LAYOUT', `${g.op}: c must be row-major (N contiguous)`, {
+        arg: `${g.op}.c`,
+        expected: 'stride 1 in N',
+        actual: g.c.strides,
+      });
+    const sig = JSON.stringify([
+      g.batch,
+      g.m,
+      g.n,
+      g.k,
+      g.a.dtype,
+      g.b.dtype,
+      g.out.dtype,
+      g.a.strides,
+      g.b.strides,
+      g.c?.dtype,
+      g.c?.strides,
+      !!g.aScale,
+      !!g.bScale,
+      A,
+      B,
+    ]);
+    let plan = this.#plans.get(sig);
+    if (!plan) {
+      plan = this.#plan(g, A, B, fp8);
+      this.#plans.set(sig, plan);
+    }
+    const lt = this.#lt;
+    if (fp8) {
+      // Scale pointers change per call (they are tensors); the attribute is read at matmul time.
+      lt.matmulDescSet(plan.desc, MatmulDescAttr.aScalePointer, g.bScale ?? 0n, 'u64');
+      lt.matmulDescSet(plan.desc, MatmulDescAttr.bScalePointer, g.aScale ?? 0n, 'u64');
+    }
+    const cPtr = g.c ? g.c.ptr : g.out.ptr;
+    lt.matmul(
+      this.#handle,
+      plan.desc,
+      g.alpha ?? 1,
+      g.b.ptr,
+      plan.aL,
+      g.a.ptr,
+      plan.bL,
+      g.c ? 1 : 0,
+      cPtr,
+      plan.cL,
+      g.out.ptr,
+      plan.dL,
+      plan.algo.algo,
+      this.#workspace,
+      this.#workspaceBytes,
+      g.stream,
+    );
+  }
+
+  #plan(
+    g: LtGemmArgs,
+    A: NonNullable<ReturnType<typeof colMajorView>>,
+    B: NonNullable<ReturnType<typeof colMajorView>>,
+    fp8: boolean,
+  ): Plan {
+    const lt = this.#lt;
+    const desc = lt.matmulDescCreate(CUBLAS_COMPUTE_32F, CudaDataType.f32);
+    const layouts: LtLayout[] = [];
+    const layout = (dtype: LtDataType, rows: number, cols: number, ld: number, batchStride: number) => {
+      const l = lt.layoutCreate(dtype, rows, cols, ld);
+      layouts.push(l);
+      if (g.batch > 1) {
+        lt.layoutSet(l, LayoutAttr.batchCount, g.batch, 'i32');
+        lt.layoutSet(l, LayoutAttr.stridedBatchOffset, batchStride, 'i64');
+      }
+      return l;
+    };
+    try {
+      lt.matmulDescSet(desc, MatmulDescAttr.transA, A.op);
+      lt.matmulDescSet(desc, MatmulDescAttr.transB, B.op);
+      if (fp8) {
+        lt.matmulDescSet(desc, MatmulDescAttr.aScalePointer, g.bScale ?? 0n, 'u64');
+        lt.matmulDescSet(desc, MatmulDescAttr.bScalePointer, g.aScale ?? 0n, 'u64');
+      }
+      const aL = layout(g.b.dtype, A.rows, A.cols, A.ld, g.b.strides[0]);
+      const bL = layout(g.a.dtype, B.rows, B.cols, B.ld, g.a.strides[0]);
+      const dL = layout(g.out.dtype, g.n, g.m, Math.max(g.n, 1), g.m * g.n);
+      const cL = g.c ? layout(g.c.dtype, g.n, g.m, Math.max(g.c.strides[1], g.n, 1), g.c.strides[0]) : dL;
+      const algos = lt.heuristic(this.#handle, desc, aL, bL, cL, dL, this.#pref, 1);
+      if (algos.length === 0)
+        fail('E_UNSUPPORTED', `${g.op}: cuBLASLt has no algorithm for this problem`, {
+          arg: g.op,
+          expected:
+            'a supported dtype/layout/alignment combination (16-byte aligned pointers and leading dims)',
+          actual: { m: g.m, n: g.n, k: g.k, batch: g.batch, a: g.a.dtype, b: g.b.dtype, out: g.out.dtype },
+        });
+      return { desc, layouts, aL, bL, cL, dL, algo: algos[0] };
+    } catch (e) {
+      for (const l of layouts) lt.layoutDestroy(l);
+      lt.matmulDescDestroy(desc);
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    for (const p of this.#plans.values()) {
+      for (const l of p.layouts) this.#lt.layoutDestroy(l);
+      this.#lt.matmulDescDestroy(p.desc);
+    }
+    this.#plans.clear();
+    this.#lt.preferenceDestroy(this.#pref);
+    this.#lt.destroy(this.#handle);
+  }
+}

@@ -1,0 +1,318 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dtypeBytes, fail, GemmkitError, type Tensor } from '@gemmkit/core';
+import { CublasLt } from '../bindings/cublaslt.js';
+import { CU_EVENT_DEFAULT, CudaDriver } from '../bindings/driver.js';
+import type { CuContext, CuEvent, CuModule, CuStream, DevicePtr } from '../bindings/types.js';
+import { type Block, CachingAllocator } from './allocator.js';
+import { ArgPacker } from './args.js';
+import { LtGemm } from './blas.js';
+import { type CompileResult, type CompilerMode, JitCompiler } from './compiler.js';
+import { type DeviceInfo, queryDevice } from './device.js';
+import { DiskCache, defaultCacheDir } from './disk-cache.js';
+import { CudaKernel, type KernelHost, type KernelSpec } from './launch.js';
+import { kernelsRoot } from './sources.js';
+import { PinnedStaging } from './staging.js';
+import { parseStatusHeader, StatusWord } from './status.js';
+import { CudaStorage, type StorageOwner } from './storage.js';
+import { encodeTensorMap, type TensorMap, type TensorMapOptions, tensorMapArgs } from './tensor-map.js';
+
+export interface CudaOptions {
+  /** Device ordinal (default: env GEMMKIT_CUDA_DEVICE or 0). */
+  device?: number;
+  /** JIT cache directory (default: env GEMMKIT_CACHE_DIR or ~/.cache/gemmkit/cuda); `false` disables it. */
+  cacheDir?: string | false;
+  /** 'auto' (NVRTC if found, else nvcc), or force one. */
+  compiler?: CompilerMode;
+  /** Bytes per pinned staging slot (default 16 MiB). */
+  stagingBytes?: number;
+  /** cuBLASLt workspace (default 32 MiB). */
+  blasWorkspaceBytes?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** JIT statistics, for the cold/warm measurements and tests. */
+export interface JitStats {
+  compiled: number;
+  diskHits: number;
+  memoryHits: number;
+  compileMs: number;
+  last?: Pick<CompileResult, 'key' | 'source' | 'compiler' | 'ms'>;
+}
+
+/**
+ * One CUDA device as gemmkit uses it: primary context, one non-blocking stream, caching allocator, pinned
+ * staging, device status word, JIT (+ disk and module caches), cuBLASLt. All work is ordered on `stream`.
+ */
+export class CudaRuntime implements KernelHost, StorageOwner {
+  readonly driver: CudaDriver;
+  readonly device: DeviceInfo;
+  readonly context: CuContext;
+  readonly stream: CuStream;
+  readonly allocator: CachingAllocator;
+  readonly packer = new ArgPacker();
+  readonly status: StatusWord;
+  readonly compiler: JitCompiler;
+  readonly jitStats: JitStats = { compiled: 0, diskHits: 0, memoryHits: 0, compileMs: 0 };
+  readonly #staging: PinnedStaging;
+  readonly #options: CudaOptions;
+  readonly #modules = new Map<string, CuModule>();
+  readonly #kernels = new Map<string, CudaKernel>();
+  #blas: LtGemm | null = null;
+  #blasUnavailable: string | null = null;
+  #blasWorkspace: CudaStorage | null = null;
+  #statusBlock!: Block;
+  #disposed = false;
+
+  private constructor(driver: CudaDriver, device: DeviceInfo, options: CudaOptions) {
+    this.driver = driver;
+    this.device = device;
+    this.#options = options;
+    this.context = driver.primaryCtxRetain(device.handle);
+    try {
+      driver.ctxSetCurrent(this.context);
+      this.stream = driver.streamCreate();
+      this.allocator = new CachingAllocator(driver, () => driver.streamSynchronize(this.stream));
+      this.#staging = new PinnedStaging(driver, this.stream, options.stagingBytes ?? 16 << 20);
+      const block = this.allocator.allocate(256);
+      this.#statusBlock = block;
+      driver.memsetD32Async(block.ptr, 0, 64, this.stream);
+      this.status = new StatusWord(
+        block.ptr,
+        {
+          read: (p, n) => this.#staging.download(p, n),
+          zero: (p, words) => driver.memsetD32Async(p, 0, words, this.stream),
+        },
+        loadStatusFlags(options.env ?? process.env),
+      );
+      const cacheDir = options.cacheDir === undefined ? defaultCacheDir(options.env) : options.cacheDir;
+      this.compiler = new JitCompiler(
+        options.compiler ?? 'auto',
+        cacheDir === false ? null : new DiskCache(cacheDir),
+        options.env,
+      );
+      driver.streamSynchronize(this.stream);
+    } catch (e) {
+      driver.primaryCtxRelease(device.handle);
+      throw e;
+    }
+  }
+
+  /** Load the driver, pick the device, retain its primary context. Throws E_DEVICE with the reason. */
+  static create(options: CudaOptions = {}): CudaRuntime {
+    const env = options.env ?? process.env;
+    const driver = CudaDriver.load(env);
+    try {
+      driver.init();
+    } catch (e) {
+      throw new GemmkitError('E_DEVICE', `cuInit failed: ${(e as Error).message}`, {
+        arg: 'cuInit',
+        cause: e,
+      });
+    }
+    const count = driver.deviceCount();
+    if (count === 0)
+      fail('E_DEVICE', 'no CUDA device found', { arg: 'device', expected: '>= 1 device', actual: 0 });
+    const ordinal = options.device ?? Number(env.GEMMKIT_CUDA_DEVICE ?? 0);
+    if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= count)
+      fail('E_DEVICE', 'CUDA device ordinal out of range', {
+        arg: 'device',
+        expected: `[0, ${count})`,
+        actual: ordinal,
+      });
+    return new CudaRuntime(driver, queryDevice(driver, ordinal), options);
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  get maxSharedOptin(): number {
+    return this.device.maxSharedOptin;
+  }
+
+  #live(): void {
+    if (this.#disposed) fail('E_DISPOSED', 'CUDA runtime was disposed', { arg: 'runtime' });
+  }
+
+  /** Device memory from the caching allocator (uninitialized). */
+  alloc(bytes: number): CudaStorage {
+    this.#live();
+    if (bytes === 0) return new CudaStorage(this, null, 0);
+    return new CudaStorage(this, this.allocator.allocate(bytes), bytes);
+  }
+
+  release(block: { ptr: DevicePtr; size: number }): void {
+    if (!this.#disposed) this.allocator.free(block);
+  }
+
+  /** Enqueue a host → device copy through pinned staging (the source may be reused immediately). */
+  upload(dst: DevicePtr, src: Uint8Array): void {
+    this.#live();
+    this.#staging.upload(dst, src);
+  }
+
+  /** Wait for queued work, surface the device status, copy device bytes to the host. */
+  async readBack(ptr: DevicePtr, bytes: number): Promise<Uint8Array> {
+    this.#live();
+    const out = this.#staging.download(ptr, bytes);
+    this.status.check();
+    return out;
+  }
+
+  copy(dst: DevicePtr, src: DevicePtr, bytes: number): void {
+    this.#live();
+    this.driver.memcpyDtoDAsync(dst, src, bytes, this.stream);
+  }
+
+  /** Enqueue a byte fill (e.g. NaN-poisoning in tests: 0xff for every float type). */
+  fill(dst: DevicePtr, byte: number, bytes: number): void {
+    this.#live();
+    this.driver.memsetD8Async(dst, byte & 0xff, bytes, this.stream);
+  }
+
+  /** Address of element 0 of a tensor on this runtime (E_DEVICE if it lives elsewhere). */
+  readonly tensorAddress = (t: Tensor, arg = 'tensor'): DevicePtr => {
+    const s = t.storage;
+    if (!(s instanceof CudaStorage) || s.owner !== this)
+      fail('E_DEVICE', 'tensor is not on this CUDA device', { arg, expected: 'cuda', actual: t.device });
+    if (s.disposed) fail('E_DISPOSED', 'tensor storage was disposed', { arg });
+    return (s.ptr + BigInt(t.offset * dtypeBytes(t.dtype))) as DevicePtr;
+  };
+
+  /** Compile (NVRTC/nvcc, disk-cached) and load a kernel; cached per spec for the life of the runtime. */
+  getKernel(spec: KernelSpec): CudaKernel {
+    this.#live();
+    if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_]\w*$/.test(spec.name))
+      fail('E_COMPILE', 'kernel name must be a C identifier', { arg: 'getKernel.name', actual: spec?.name });
+    const arch = spec.arch ?? this.device.arch;
+    const memo = JSON.stringify([spec.file, spec.source, spec.name, spec.defines, arch, spec.options]);
+    const known = this.#kernels.get(memo);
+    if (known) {
+      this.jitStats.memoryHits++;
+      return known;
+    }
+    const r = this.compiler.compile(spec, arch);
+    if (r.source === 'disk') this.jitStats.diskHits++;
+    else {
+      this.jitStats.compiled++;
+      this.jitStats.compileMs += r.ms;
+    }
+    this.jitStats.last = { key: r.key, source: r.source, compiler: r.compiler, ms: r.ms };
+    let mod = this.#modules.get(r.key);
+    if (!mod) {
+      try {
+        mod = this.driver.moduleLoadData(r.cubin);
+      } catch (e) {
+        // A cached image the driver rejects (e.g. truncated in a way the digest could not see) is dropped.
+        if (r.source === 'disk') this.compiler.cache?.remove(r.key);
+        throw e;
+      }
+      this.#modules.set(r.key, mod);
+    }
+    let fn: ReturnType<CudaDriver['moduleGetFunction']>;
+    try {
+      fn = this.driver.moduleGetFunction(mod, spec.name);
+    } catch (e) {
+      throw new GemmkitError(
+        'E_COMPILE',
+        `kernel '${spec.name}' not found in ${spec.file ?? 'inline source'} (is it extern "C"?)`,
+        {
+          arg: 'getKernel.name',
+          expected: 'an extern "C" __global__ function',
+          actual: spec.name,
+          cause: e,
+        },
+      );
+    }
+    const k = new CudaKernel(this, mod, fn, spec.name);
+    this.#kernels.set(memo, k);
+    return k;
+  }
+
+  /** A CUtensorMap for TMA (see tensor-map.ts for the options). */
+  tensorMap(opts: TensorMapOptions): TensorMap {
+    this.#live();
+    return encodeTensorMap(
+      this.driver,
+      tensorMapArgs(opts, (t) => this.tensorAddress(t, 'tensorMap.tensor')),
+    );
+  }
+
+  /** cuBLASLt GEMM (created on first use); throws E_UNSUPPORTED when libcublasLt is missing. */
+  get blas(): LtGemm {
+    this.#live();
+    if (this.#blas) return this.#blas;
+    if (this.#blasUnavailable) fail('E_UNSUPPORTED', this.#blasUnavailable, { arg: 'cublasLt' });
+    const lt = CublasLt.tryLoad(this.#options.env);
+    if (!(lt instanceof CublasLt)) {
+      this.#blasUnavailable = `cuBLASLt unavailable: ${lt.reason}`;
+      return fail('E_UNSUPPORTED', this.#blasUnavailable, { arg: 'cublasLt' });
+    }
+    const ws = this.#options.blasWorkspaceBytes ?? 32 << 20;
+    this.#blasWorkspace = this.alloc(ws);
+    this.#blas = new LtGemm(lt, this.#blasWorkspace.ptr, ws);
+    return this.#blas;
+  }
+
+  /** A CUDA event (timing enabled unless `timing` is false). */
+  createEvent(timing = true): CuEvent {
+    this.#live();
+    return this.driver.eventCreate(timing ? CU_EVENT_DEFAULT : 2);
+  }
+
+  record(e: CuEvent): void {
+    this.driver.eventRecord(e, this.stream);
+  }
+
+  /** Milliseconds between two events recorded on the stream (waits for `end`). */
+  elapsedMs(start: CuEvent, end: CuEvent): number {
+    this.driver.eventSynchronize(end);
+    return this.driver.eventElapsedMs(start, end);
+  }
+
+  destroyEvent(e: CuEvent): void {
+    this.driver.eventDestroy(e);
+  }
+
+  /** Wait for all queued work; throws the device status error (bad index data) if a kernel raised one. */
+  async sync(): Promise<void> {
+    this.#live();
+    this.driver.streamSynchronize(this.stream);
+    this.status.check();
+  }
+
+  /** Synchronize, free every module, cached block and staging buffer, release the primary context. */
+  dispose(): void {
+    if (this.#disposed) return;
+    const errors: unknown[] = [];
+    const attempt = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    attempt(() => this.driver.streamSynchronize(this.stream));
+    attempt(() => this.#blas?.dispose());
+    for (const k of this.#kernels.values()) k.dispose();
+    for (const m of this.#modules.values()) attempt(() => this.driver.moduleUnload(m));
+    this.#kernels.clear();
+    this.#modules.clear();
+    this.#blasWorkspace?.dispose();
+    attempt(() => this.allocator.free(this.#statusBlock));
+    attempt(() => this.allocator.emptyCache());
+    attempt(() => this.#staging.dispose());
+    this.packer.dispose();
+    attempt(() => this.driver.streamDestroy(this.stream));
+    attempt(() => this.driver.primaryCtxRelease(this.device.handle));
+    this.#disposed = true;
+    if (errors.length) throw errors[0];
+  }
+}
+
+/** Flag names from kernels/common/status.cuh when present. */
+function loadStatusFlags(env: NodeJS.ProcessEnv) {
+  const p = join(kernelsRoot(env), 'common', 'status.cuh');
+  return existsSync(p) ? parseStatusHeader(readFileSync(p, 'utf8')) : [];
+}

@@ -1,0 +1,72 @@
+import { fail, type Storage } from '@gemmkit/core';
+import type { DevicePtr } from '../bindings/types.js';
+import type { Block } from './allocator.js';
+
+/** What a device storage needs from its runtime. */
+export interface StorageOwner {
+  readonly disposed: boolean;
+  /** Return the block to the caching allocator. */
+  release(block: Block): void;
+  /** Wait for queued work (and surface device status), then copy device bytes to the host. */
+  readBack(ptr: DevicePtr, bytes: number): Promise<Uint8Array>;
+}
+
+/** Safety net: storages dropped without dispose() give their block back when collected. */
+const finalizer = new FinalizationRegistry<{ owner: StorageOwner; block: Block }>(({ owner, block }) => {
+  if (!owner.disposed) owner.release(block);
+});
+
+/** Device memory of the CUDA backend (one allocator block). `device` is 'cuda'. */
+export class CudaStorage implements Storage {
+  readonly device = 'cuda';
+  readonly byteLength: number;
+  readonly owner: StorageOwner;
+  #block: Block | null;
+
+  constructor(owner: StorageOwner, block: Block | null, byteLength: number) {
+    this.owner = owner;
+    this.#block = block;
+    this.byteLength = byteLength;
+    if (block) finalizer.register(this, { owner, block }, this);
+  }
+
+  #disposed = false;
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Device address of byte 0. */
+  get ptr(): DevicePtr {
+    if (this.disposed || this.owner.disposed)
+      fail('E_DISPOSED', 'CUDA storage was disposed', { arg: 'storage' });
+    return this.#block ? this.#block.ptr : (0n as DevicePtr);
+  }
+
+  async read(byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    if (
+      !Number.isInteger(byteOffset) ||
+      !Number.isInteger(byteLength) ||
+      byteOffset < 0 ||
+      byteLength < 0 ||
+      byteOffset + byteLength > this.byteLength
+    )
+      fail('E_RANGE', 'read outside the storage', {
+        arg: 'storage.read',
+        expected: `within [0, ${this.byteLength}]`,
+        actual: [byteOffset, byteLength],
+      });
+    const base = this.ptr;
+    if (byteLength === 0) return new Uint8Array(0);
+    return this.owner.readBack((base + BigInt(byteOffset)) as DevicePtr, byteLength);
+  }
+
+  dispose(): void {
+    if (this.#block) {
+      finalizer.unregister(this);
+      if (!this.owner.disposed) this.owner.release(this.#block);
+      this.#block = null;
+    }
+    this.#disposed = true;
+  }
+}
