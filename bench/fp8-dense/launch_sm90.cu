@@ -39,7 +39,7 @@ extern "C" int CAT(gk_, LAUNCH_NAME)(const void* a, const void* b, const float* 
   int mpad = (M + 3) / 4 * 4, kb = (K + 127) / 128;
   int e;
   if ((e = encode(&ma, CU_TENSOR_MAP_DATA_TYPE_UINT8, K, M, K, 128, BLOCK_M, true, a))) return e;
-  if ((e = encode(&mb, CU_TENSOR_MAP_DATA_TYPE_UINT8, K, N, K, 128, BLOCK_N, true, b))) return e;
+  if ((e = encode(&mb, CU_TENSOR_MAP_DATA_TYPE_UINT8, K, N, K, 128, BLOCK_N / CLUSTER, true, b))) return e;
   if ((e = encode(&ms, CU_TENSOR_MAP_DATA_TYPE_FLOAT32, mpad, kb, (unsigned long long)mpad * 4, BLOCK_M, 1, false, sfa_mn)))
     return e;
   size_t smem = (size_t)STAGES * (BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4) + 2 * STAGES * 8 + 1024;
@@ -50,12 +50,34 @@ extern "C" int CAT(gk_, LAUNCH_NAME)(const void* a, const void* b, const float* 
     attr = true;
   }
   long ldd = N;
-  KERNEL_NAME<<<grid, NUM_THREADS, smem, stream>>>(ma, mb, ms, sfb, out, out_scale, ws, counters, M, N, K, ldd, split_k);
-  cudaError_t ce = cudaGetLastError();
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3((unsigned)(grid / CLUSTER * CLUSTER));
+  cfg.blockDim = dim3(NUM_THREADS);
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = stream;
+  cudaLaunchAttribute at[1];
+  at[0].id = cudaLaunchAttributeClusterDimension;
+  at[0].val.clusterDim.x = CLUSTER;
+  at[0].val.clusterDim.y = 1;
+  at[0].val.clusterDim.z = 1;
+  cfg.attrs = at;
+  cfg.numAttrs = 1;
+  // A persistent grid must fit on the GPU at once: not every SM can host a cluster of 2 (GPCs have odd SM counts).
+  static int max_clusters = -1;
+  if (CLUSTER > 1 && max_clusters < 0) {
+    cudaLaunchConfig_t q = cfg;
+    q.gridDim = dim3(132 / CLUSTER * CLUSTER);
+    if (cudaOccupancyMaxActiveClusters(&max_clusters, KERNEL_NAME, &q) != cudaSuccess || max_clusters <= 0)
+      max_clusters = 132 / CLUSTER;
+  }
+  if (CLUSTER > 1 && (int)cfg.gridDim.x > max_clusters * CLUSTER) cfg.gridDim = dim3((unsigned)(max_clusters * CLUSTER));
+  cudaError_t ce = cudaLaunchKernelEx(&cfg, KERNEL_NAME, ma, mb, ms, sfb, out, out_scale, ws, counters, M, N, K, ldd, split_k);
+  if (ce == cudaSuccess) ce = cudaGetLastError();
   return ce == cudaSuccess ? 0 : 1000 + (int)ce;
 }
 
 extern "C" int CAT(gk_info_, LAUNCH_NAME)(int* bm, int* bn, int* stages, int* threads) {
+  // threads < 0 is never returned; kept simple for ctypes.
   *bm = BLOCK_M;
   *bn = BLOCK_N;
   *stages = STAGES;

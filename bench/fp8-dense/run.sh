@@ -5,15 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")"
 OUT=${OUT:-/tmp}
 objs=()
-build() { # tag bm bn stages out_kind
+build() { # tag bm bn stages cluster
   nvcc -O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -Xcompiler -fPIC -c launch_sm90.cu \
-    -DLAUNCH_NAME=$1 -DBLOCK_M=$2 -DBLOCK_N=$3 -DSTAGES=$4 -DOUT_KIND=$5 -Xptxas -v -o /tmp/gk_$1.o 2>>"$OUT/ptxas.log" &
+    -DLAUNCH_NAME=$1 -DBLOCK_M=$2 -DBLOCK_N=$3 -DSTAGES=$4 -DCLUSTER=$5 -DOUT_KIND=0 -Xptxas -v -o /tmp/gk_$1.o 2>>"$OUT/ptxas.log" &
   objs+=(/tmp/gk_$1.o)
 }
-build bm128_bn128_bf16 128 128 6 0
-build bm64_bn128_bf16 64 128 8 0
-build bm128_bn64_bf16 128 64 8 0
-build bm64_bn64_bf16 64 64 8 0
+build bm128_bn128_c1 128 128 6 1
+build bm128_bn128_c2 128 128 6 2
+build bm128_bn192_c1 128 192 5 1
+build bm128_bn192_c2 128 192 5 2
+build bm64_bn128_c1 64 128 8 1
+build bm64_bn64_c1 64 64 8 1
+build bm128_bn64_c1 128 64 8 1
 wait
 grep -E "registers|spill" "$OUT/ptxas.log" | sort | uniq -c | head -20
 nvcc -shared -o /tmp/gk_fp8_sm90.so "${objs[@]}" -lcuda

@@ -46,6 +46,10 @@ typedef unsigned short u16;
 #define GROUP_M 8
 #endif
 
+#ifndef DOUBLE_BUFFER  // two partial fragments (needs 3 x BLOCK_N/2 accumulator registers)
+#define DOUBLE_BUFFER (BLOCK_N <= 128)
+#endif
+
 #define BLOCK_K 128
 #define NUM_MATH_WG (BLOCK_M / 64)
 #define NUM_MATH_THREADS (NUM_MATH_WG * 128)
@@ -135,6 +139,7 @@ __device__ __forceinline__ u64 smem_desc(const void* p) {
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
 __device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait1() { asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory"); }
 
 #define R8(i) "+f"(d[i + 0]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])
 
@@ -213,6 +218,12 @@ __device__ __forceinline__ void store_pair(void* out, long ldd, int row, int col
   }
 #endif
 }
+
+// Scales of one K block for this thread's two rows, and the smem stage they came from.
+struct Scales {
+  float a0, a1, b0, b1;
+  int stage;
+};
 
 // ---------------------------------------------------------------- the kernel
 extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
@@ -312,7 +323,10 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     const float out_mul = (OUT_KIND == 2 && out_scale != nullptr) ? 1.0f / __ldg(out_scale) : 1.0f;
 
     float acc[ACC_REGS];
-    float part[ACC_REGS];
+    float pa[ACC_REGS];
+#if DOUBLE_BUFFER
+    float pb[ACC_REGS];
+#endif
     int stage = 0;
     u32 phase = 0;
 
@@ -331,44 +345,85 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       const float* sfb_row0 = sfb + (long)sb_blk0 * num_k_blocks;
       const float* sfb_row1 = sfb + (long)min(sb_blk0 + 1, num_sb_blk - 1) * num_k_blocks;
 
-      for (int kb = kb0; kb < kb1; ++kb) {
-        const float sb0 = __ldg(sfb_row0 + kb);
-        const float sb1 = __ldg(sfb_row1 + kb);
+      // Issue one K block's wgmmas into `p` (asynchronous) and fetch that block's scales meanwhile.
+      auto issue = [&](float* p, int kb, Scales& sc) {
+        sc.b0 = __ldg(sfb_row0 + kb);
+        sc.b1 = __ldg(sfb_row1 + kb);
+        sc.stage = stage;
         mbar_wait(&full_bar[stage], phase);
         const unsigned char* a_tile = smem_a + stage * SMEM_A_STAGE + wg * 64 * BLOCK_K;
         const unsigned char* b_tile = smem_b + stage * SMEM_B_STAGE;
-        fence_regs(part);
+        fence_regs(p);
         wgmma_fence();
 #pragma unroll
         for (int k = 0; k < BLOCK_K / 32; ++k)
-          wgmma_e4m3(part, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), k);
+          wgmma_e4m3(p, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), k);
         wgmma_commit();
-        // While the tensor cores work: this K block's A scales (from smem) times the B scales.
+        fence_regs(p);
         const float* sa = smem_sfa + stage * BLOCK_M;
-        const float a0 = sa[row_in_tile], a1 = sa[row_in_tile + 8];
-        wgmma_wait0();
-        fence_regs(part);
-        if (lane == 0) {
-          mbar_arrive(&empty_bar[stage]);
-#if CLUSTER > 1
-          for (u32 r = 0; r < CLUSTER; ++r)
-            if (r != rank) mbar_arrive_cluster(&empty_bar[stage], r);
-#endif
-        }
+        sc.a0 = sa[row_in_tile];
+        sc.a1 = sa[row_in_tile + 8];
         if (++stage == STAGES) {
           stage = 0;
           phase ^= 1;
         }
-        // Promote this K block's partial sums into the f32 accumulator with both scales.
+      };
+      // After the wgmmas into `p` completed: free their smem stage, then promote into f32 with the scales.
+      auto finish = [&](float* p, const Scales& sc) {
+        fence_regs(p);
+        if (lane == 0) {
+          mbar_arrive(&empty_bar[sc.stage]);
+#if CLUSTER > 1
+          for (u32 r = 0; r < CLUSTER; ++r)
+            if (r != rank) mbar_arrive_cluster(&empty_bar[sc.stage], r);
+#endif
+        }
 #pragma unroll
         for (int j = 0; j < BLOCK_N / 8; ++j) {
-          const float sb = (j * 8 < split_col) ? sb0 : sb1;
-          const float s0 = a0 * sb, s1 = a1 * sb;
-          acc[4 * j + 0] += s0 * part[4 * j + 0];
-          acc[4 * j + 1] += s0 * part[4 * j + 1];
-          acc[4 * j + 2] += s1 * part[4 * j + 2];
-          acc[4 * j + 3] += s1 * part[4 * j + 3];
+          const float sb = (j * 8 < split_col) ? sc.b0 : sc.b1;
+          const float s0 = sc.a0 * sb, s1 = sc.a1 * sb;
+          acc[4 * j + 0] += s0 * p[4 * j + 0];
+          acc[4 * j + 1] += s0 * p[4 * j + 1];
+          acc[4 * j + 2] += s1 * p[4 * j + 2];
+          acc[4 * j + 3] += s1 * p[4 * j + 3];
         }
+      };
+
+      const int n = kb1 - kb0;
+      if (n > 0) {
+        Scales sa_;
+#if DOUBLE_BUFFER
+        Scales sb_;
+#endif
+#if DOUBLE_BUFFER
+        // Two partial fragments: the tensor cores work on block i+1 while block i is promoted.
+        issue(pa, kb0, sa_);
+        int i = 1;
+        for (; i + 1 < n; i += 2) {
+          issue(pb, kb0 + i, sb_);
+          wgmma_wait1();
+          finish(pa, sa_);
+          issue(pa, kb0 + i + 1, sa_);
+          wgmma_wait1();
+          finish(pb, sb_);
+        }
+        if (i < n) {
+          issue(pb, kb0 + i, sb_);
+          wgmma_wait1();
+          finish(pa, sa_);
+          wgmma_wait0();
+          finish(pb, sb_);
+        } else {
+          wgmma_wait0();
+          finish(pa, sa_);
+        }
+#else
+        for (int kb = kb0; kb < kb1; ++kb) {
+          issue(pa, kb, sa_);
+          wgmma_wait0();
+          finish(pa, sa_);
+        }
+#endif
       }
 
       if (split_k > 1) {
