@@ -33,7 +33,7 @@ typedef unsigned short u16;
 #ifndef STAGES
 #define STAGES 5
 #endif
-#ifndef OUT_KIND  // 0 = bf16, 1 = f16, 2 = e4m3 (scaled by 1 / *out_scale)
+#ifndef OUT_KIND  // 0 = bf16, 1 = f16, 2 = e4m3 (acc / *out_scale, saturated)
 #define OUT_KIND 0
 #endif
 #ifndef KERNEL_NAME
@@ -41,6 +41,18 @@ typedef unsigned short u16;
 #endif
 #ifndef CLUSTER  // CTAs per cluster along M; 2 = the B tile is multicast to both CTAs
 #define CLUSTER 1
+#endif
+#ifndef AB_TYPES  // 0 e4m3·e4m3, 1 e4m3·e5m2, 2 e5m2·e4m3, 3 e5m2·e5m2
+#define AB_TYPES 0
+#endif
+#if AB_TYPES == 0
+#define WGMMA_AB "e4m3.e4m3"
+#elif AB_TYPES == 1
+#define WGMMA_AB "e4m3.e5m2"
+#elif AB_TYPES == 2
+#define WGMMA_AB "e5m2.e4m3"
+#else
+#define WGMMA_AB "e5m2.e5m2"
 #endif
 #ifndef GROUP_M
 #define GROUP_M 8
@@ -148,7 +160,7 @@ __device__ __forceinline__ void wgmma_e4m3(float* d, u64 da, u64 db, int scale_d
 #if BLOCK_N == 64
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n64k32.f32.e4m3.e4m3 "
+      "wgmma.mma_async.sync.aligned.m64n64k32.f32." WGMMA_AB " "
       "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, "
       "%32, %33, p, 1, 1;\n}\n"
       : R8(0), R8(8), R8(16), R8(24)
@@ -156,7 +168,7 @@ __device__ __forceinline__ void wgmma_e4m3(float* d, u64 da, u64 db, int scale_d
 #elif BLOCK_N == 128
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32." WGMMA_AB " "
       "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "
       "%64, %65, p, 1, 1;\n}\n"
       : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56)
@@ -164,7 +176,7 @@ __device__ __forceinline__ void wgmma_e4m3(float* d, u64 da, u64 db, int scale_d
 #elif BLOCK_N == 192
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %98, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n192k32.f32.e4m3.e4m3 "
+      "wgmma.mma_async.sync.aligned.m64n192k32.f32." WGMMA_AB " "
       "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95}, "
       "%96, %97, p, 1, 1;\n}\n"
       : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56), R8(64), R8(72), R8(80), R8(88)
@@ -200,13 +212,13 @@ __device__ __forceinline__ unsigned char to_e4m3(float v) {
 
 // Store the pair (row, col), (row, col + 1) with bounds checks. `out` is row-major with leading dim ldd.
 __device__ __forceinline__ void store_pair(void* out, long ldd, int row, int col, int M, int N, float v0, float v1,
-                                           float out_mul) {
+                                           float out_div) {
   if (row >= M || col >= N) return;
   long idx = (long)row * ldd + col;
 #if OUT_KIND == 2
   unsigned char* o = (unsigned char*)out;
-  o[idx] = to_e4m3(v0 * out_mul);
-  if (col + 1 < N) o[idx + 1] = to_e4m3(v1 * out_mul);
+  o[idx] = to_e4m3(v0 / out_div);
+  if (col + 1 < N) o[idx + 1] = to_e4m3(v1 / out_div);
 #else
   u16* o = (u16*)out;
   u32 p = pack2(v0, v1);
@@ -320,7 +332,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     const int warp = (tid % 128) / 32;
     const int lane = tid % 32;
     const int row_in_tile = wg * 64 + warp * 16 + lane / 4;  // and +8
-    const float out_mul = (OUT_KIND == 2 && out_scale != nullptr) ? 1.0f / __ldg(out_scale) : 1.0f;
+    const float out_div = (OUT_KIND == 2 && out_scale != nullptr) ? __ldg(out_scale) : 1.0f;
 
     float acc[ACC_REGS];
     float pa[ACC_REGS];
@@ -466,11 +478,23 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #pragma unroll
       for (int j = 0; j < BLOCK_N / 8; ++j) {
         const int col = col0 + j * 8 + (lane % 4) * 2;
-        store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_mul);
-        store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_mul);
+        store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_div);
+        store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_div);
       }
     }
   }
   // No CTA may leave while a cluster peer can still multicast into its shared memory or arrive on its barriers.
   if (CLUSTER > 1) cluster_sync();
+}
+
+// Scale-layout transform used by the launcher: dst[i * dst_row + j * dst_col] = src[(i / group) * src_row +
+// j * src_col] for i < rows_pad, j < cols (0 for i >= rows). Turns K-major or MN-major, per-row or per-128-row
+// A scales into the MN-major, TMA-aligned layout the GEMM reads, and B scales into K-major.
+extern "C" __global__ void sm90_scale_gather(const float* __restrict__ src, float* __restrict__ dst, int rows,
+                                             int rows_pad, int cols, int group, long src_row, long src_col,
+                                             long dst_row, long dst_col) {
+  long idx = (long)blockIdx.x * blockDim.x + threadIdx.x;
+  if (idx >= (long)rows_pad * cols) return;
+  int i = (int)(idx % rows_pad), j = (int)(idx / rows_pad);
+  dst[i * dst_row + j * dst_col] = i < rows ? src[(i / group) * src_row + j * src_col] : 0.0f;
 }

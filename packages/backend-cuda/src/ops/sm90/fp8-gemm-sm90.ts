@@ -1,0 +1,195 @@
+import type { GemmFp8NtGroupwiseArgs, GemmFp8NtGroupwisePlan, Tensor } from '@gemmkit/core';
+import type { DevicePtr } from '../../bindings/types.js';
+import type { CudaRuntime } from '../../runtime/index.js';
+
+/**
+ * Launcher of the Hopper FP8 block-scaled GEMM (kernels/sm90/fp8_gemm_sm90.cu): TMA + wgmma, warp-specialized,
+ * persistent, split-K for small M. See docs/fp8-gemm-sm90.md for the structure and the measurements behind
+ * the config rule below.
+ */
+
+export interface Sm90Config {
+  blockM: 64 | 128;
+  blockN: 64 | 128 | 192;
+  splitK: number;
+  cluster: 1 | 2;
+  stages: number;
+}
+
+const SMEM_LIMIT = 227 * 1024;
+
+function cdiv(a: number, b: number): number {
+  return Math.floor((a + b - 1) / b);
+}
+
+/** Pipeline depth that fits the 227 KiB of shared memory (capped at 8). */
+export function stagesFor(blockM: number, blockN: number): number {
+  const perStage = blockM * 128 + blockN * 128 + blockM * 4;
+  return Math.min(8, Math.floor((SMEM_LIMIT - 2048 - 64) / perStage));
+}
+
+/**
+ * Deterministic config rule (no autotuning at call time), derived from the offline tuning table that
+ * bench/fp8-dense/bench.py records: M ≤ 64 uses 64-row tiles; when 128-wide tiles already fill the SMs use
+ * them, otherwise 64-wide tiles plus split-K up to 4 ways (each split keeps ≥ 8 K blocks).
+ */
+export function chooseSm90Config(m: number, n: number, k: number, smCount: number): Sm90Config {
+  const kb = cdiv(k, 128);
+  const blockM = m <= 64 ? 64 : 128;
+  const mBlocks = cdiv(m, blockM);
+  if (mBlocks * cdiv(n, 128) >= smCount)
+    return { blockM, blockN: 128, splitK: 1, cluster: 1, stages: stagesFor(blockM, 128) };
+  const tiles = mBlocks * cdiv(n, 64);
+  const splitK = Math.max(1, Math.min(4, Math.floor(smCount / tiles), Math.floor(kb / 8)));
+  return { blockM, blockN: 64, splitK, cluster: 1, stages: stagesFor(blockM, 64) };
+}
+
+/** The sm90 kernel handles this problem: Hopper, 128-wide B scale blocks, K a multiple of 16. */
+export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan): boolean {
+  return (
+    rt.device.arch === 'sm_90a' &&
+    plan.granularity[1] === 128 &&
+    plan.granularity[2] === 128 &&
+    plan.k % 16 === 0
+  );
+}
+
+const OUT_KIND = { bf16: 0, f16: 1, e4m3: 2 } as const;
+const AB_TYPES = { 'e4m3,e4m3': 0, 'e4m3,e5m2': 1, 'e5m2,e4m3': 2, 'e5m2,e5m2': 3 } as const;
+
+/** Split-K tile counters live as long as the runtime: zeroed once, re-armed by the kernel itself. */
+const counters = new WeakMap<CudaRuntime, { ptr: DevicePtr; count: number }>();
+const COUNTER_SLOTS = 4096;
+
+function splitCounters(rt: CudaRuntime): DevicePtr {
+  let c = counters.get(rt);
+  if (!c) {
+    const storage = rt.alloc(COUNTER_SLOTS * 4);
+    rt.fill(storage.ptr, 0, COUNTER_SLOTS * 4);
+    c = { ptr: storage.ptr, count: COUNTER_SLOTS };
+    counters.set(rt, c);
+  }
+  return c.ptr;
+}
+
+/** Run gemmFp8NtGroupwise on the sm90 kernel into `out` (already allocated, [M, N]). */
+export function launchSm90Fp8Gemm(
+  rt: CudaRuntime,
+  plan: GemmFp8NtGroupwisePlan,
+  args: GemmFp8NtGroupwiseArgs,
+  out: Tensor,
+): void {
+  const { m, n, k } = plan;
+  if (m === 0 || n === 0) return;
+  const kb = cdiv(k, 128);
+  const mPad = cdiv(m, 4) * 4;
+  const cfg = chooseSm90Config(m, n, k, rt.device.smCount);
+  const tiles = cdiv(m, cfg.blockM) * cdiv(n, cfg.blockN);
+  const useSplit = cfg.splitK > 1 && tiles <= COUNTER_SLOTS;
+  const splitK = useSplit ? cfg.splitK : 1;
+
+  // Scales into the layouts the kernel reads: A per row, MN-major [kb][mPad]; B K-major [ceil(N/128)][kb].
+  const gather = rt.getKernel({ file: 'sm90/fp8_gemm_sm90.cu', name: 'sm90_scale_gather', arch: 'sm_90a' });
+  const aScaleMn = rt.alloc(kb * mPad * 4);
+  const nb = cdiv(n, 128);
+  const bScaleK = rt.alloc(nb * kb * 4);
+  const temps = [aScaleMn, bScaleK];
+  const strides = (t: Tensor) => [t.strides[0], t.strides[1]] as const;
+  const [asr, asc] = strides(args.aScale);
+  gather.launch({
+    grid: [cdiv(mPad * kb, 256), 1, 1],
+    block: [256, 1, 1],
+    args: [
+      args.aScale,
+      aScaleMn.ptr,
+      { i32: m },
+      { i32: mPad },
+      { i32: kb },
+      { i32: plan.granularity[0] },
+      { i64: asr },
+      { i64: asc },
+      { i64: 1 },
+      { i64: mPad },
+    ],
+  });
+  const [bsr, bsc] = strides(args.bScale);
+  gather.launch({
+    grid: [cdiv(nb * kb, 256), 1, 1],
+    block: [256, 1, 1],
+    args: [
+      args.bScale,
+      bScaleK.ptr,
+      { i32: nb },
+      { i32: nb },
+      { i32: kb },
+      { i32: 1 },
+      { i64: bsr },
+      { i64: bsc },
+      { i64: kb },
+      { i64: 1 },
+    ],
+  });
+
+  const aPtr = rt.tensorAddress(args.a, 'gemmFp8NtGroupwise.a');
+  const bPtr = rt.tensorAddress(args.b, 'gemmFp8NtGroupwise.b');
+  const mapA = rt.tensorMap({
+    ptr: aPtr,
+    dtype: 'u8',
+    shape: [m, k],
+    box: [cfg.blockM, 128],
+    swizzle: '128B',
+    l2Promotion: '256B',
+  });
+  const mapB = rt.tensorMap({
+    ptr: bPtr,
+    dtype: 'u8',
+    shape: [n, k],
+    box: [cfg.blockN / cfg.cluster, 128],
+    swizzle: '128B',
+    l2Promotion: '256B',
+  });
+  const mapSfa = rt.tensorMap({ ptr: aScaleMn.ptr, dtype: 'f32', shape: [kb, mPad], box: [1, cfg.blockM] });
+
+  const kernel = rt.getKernel({
+    file: 'sm90/fp8_gemm_sm90.cu',
+    name: 'fp8_gemm_sm90',
+    arch: 'sm_90a',
+    defines: {
+      BLOCK_M: cfg.blockM,
+      BLOCK_N: cfg.blockN,
+      STAGES: cfg.stages,
+      CLUSTER: cfg.cluster,
+      OUT_KIND: OUT_KIND[plan.outDtype],
+      AB_TYPES: AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES],
+    },
+  });
+  const ws = useSplit ? rt.alloc(tiles * splitK * cfg.blockM * cfg.blockN * 4) : null;
+  if (ws) temps.push(ws);
+  const threads = (cfg.blockM / 64 + 1) * 128;
+  const sharedBytes =
+    cfg.stages * (cfg.blockM * 128 + cfg.blockN * 128 + cfg.blockM * 4) + 2 * cfg.stages * 8 + 1024;
+  const grid = Math.min(tiles * splitK, rt.device.smCount);
+  kernel.launch({
+    grid: [grid, 1, 1],
+    block: [threads, 1, 1],
+    sharedBytes,
+    args: [
+      mapA,
+      mapB,
+      mapSfa,
+      bScaleK.ptr,
+      out,
+      args.outputScale ?? 0n,
+      ws ? ws.ptr : 0n,
+      useSplit ? splitCounters(rt) : 0n,
+      { i32: m },
+      { i32: n },
+      { i32: k },
+      { i64: n },
+      { i32: splitK },
+    ],
+  });
+  // Stream-ordered caching allocator: later work on the stream comes after this launch, so the temporaries
+  // can go back to the pool now.
+  for (const t of temps) t.dispose();
+}
