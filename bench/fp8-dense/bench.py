@@ -12,7 +12,7 @@ props = torch.cuda.get_device_properties(0)
 NUM_SMS = props.multi_processor_count
 L2 = getattr(props, 'L2_cache_size', 50 << 20)
 LIB = ctypes.CDLL(os.environ.get('GK_FP8_LIB', '/tmp/gk_fp8_sm90.so'))
-TAGS = ['bm128_bn128_c1', 'bm128_bn128_c2', 'bm128_bn192_c1', 'bm128_bn192_c2', 'bm64_bn128_c1', 'bm64_bn64_c1', 'bm128_bn64_c1']
+TAGS = os.environ.get('GK_TAGS', 'bm128_bn128_c1,bm128_bn192_c1,bm64_bn128_c1,bm64_bn64_c1,bm128_bn64_c1').split(',')
 FNS = {}
 for t in TAGS:
     f = getattr(LIB, 'gk_' + t)
@@ -41,12 +41,13 @@ def choose(M, N, K):
 
 
 def run_ours(cfg, a, b, sfa_mn, sfb, out, M, N, K):
-    bm, bn, split, cluster = cfg
+    bm, bn, split, cluster = cfg[:4]
+    variant = cfg[4] if len(cfg) > 4 else ''
     tiles = cdiv(cdiv(M, bm), cluster) * cluster * cdiv(N, bn) * split
     grid = min(tiles, NUM_SMS // cluster * cluster)
     if split > 1:
         assert cdiv(M, bm) * cdiv(N, bn) * split * bm * bn <= WS.numel()
-    r = FNS[f'bm{bm}_bn{bn}_c{cluster}'](a.data_ptr(), b.data_ptr(), sfa_mn.data_ptr(), sfb.data_ptr(), out.data_ptr(), 0,
+    r = FNS[f'bm{bm}_bn{bn}_c{cluster}' + (f'_{variant}' if variant else '')](a.data_ptr(), b.data_ptr(), sfa_mn.data_ptr(), sfb.data_ptr(), out.data_ptr(), 0,
                                    WS.data_ptr(), COUNTERS.data_ptr(), M, N, K, split, grid,
                                    torch.cuda.current_stream().cuda_stream)
     if r != 0:
@@ -146,8 +147,11 @@ def main():
     nk = [(2112, 7168), (24576, 1536), (32768, 512), (7168, 16384), (4096, 7168), (7168, 2048)]
     ms = [int(m) for m in os.environ.get('GK_MS', '1,16,64,128,4096,8192').split(',')]
     results = []
-    for (N, K) in nk:
-        for M in ms:
+    shapes = [(m, n, k) for (n, k) in nk for m in ms]
+    if os.environ.get('GK_SHAPES'):
+        shapes = [tuple(int(x) for x in t.split('x')) for t in os.environ['GK_SHAPES'].split(',')]
+    for (M, N, K) in shapes:
+        if True:
             torch.cuda.empty_cache()
             per_set = M * K + N * K
             nsets = max(1, min(8, cdiv(3 * L2, per_set)))
@@ -176,15 +180,16 @@ def main():
             tune = {}
             for tag in TAGS:
                 bm, bn, cl = int(tag.split('_')[0][2:]), int(tag.split('_')[1][2:]), int(tag.split('_')[2][1:])
+                variant = tag.split('_', 3)[3] if tag.count('_') >= 3 else ''
                 if M > 64 and bm == 64:
                     continue
                 tiles = cdiv(M, bm) * cdiv(N, bn)
                 for split in ((1, 2, 4) if (tiles < NUM_SMS and cl == 1) else (1,)):
                     if split > max(1, cdiv(K, 128) // 4):
                         continue
-                    key = f'{bm}x{bn}c{cl}/s{split}'
+                    key = f'{bm}x{bn}c{cl}{variant}/s{split}'
                     try:
-                        tune[key] = round(timeit([mk((bm, bn, split, cl), i) for i in range(nsets)], batches=7), 2)
+                        tune[key] = round(timeit([mk((bm, bn, split, cl, variant), i) for i in range(nsets)], batches=7), 2)
                     except Exception as ex:
                         tune[key] = str(ex)[:80]
             # peers

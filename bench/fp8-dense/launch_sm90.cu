@@ -9,6 +9,7 @@
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define KERNEL_NAME CAT(kernel_, LAUNCH_NAME)
+#define SM90_NO_SCALE_GATHER
 #include "../../packages/backend-cuda/kernels/sm90/fp8_gemm_sm90.cu"
 
 static int encode(TmaDesc* out, CUtensorMapDataType dt, unsigned long long inner, unsigned long long outer,

@@ -42,6 +42,9 @@ typedef unsigned short u16;
 #ifndef CLUSTER  // CTAs per cluster along M; 2 = the B tile is multicast to both CTAs
 #define CLUSTER 1
 #endif
+#ifndef MULTICAST  // with CLUSTER 2: 1 = share the B tile by TMA multicast, 0 = each CTA loads it (experiment)
+#define MULTICAST (CLUSTER > 1)
+#endif
 #ifndef AB_TYPES  // 0 e4m3·e4m3, 1 e4m3·e5m2, 2 e5m2·e4m3, 3 e5m2·e5m2
 #define AB_TYPES 0
 #endif
@@ -269,7 +272,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     tma_prefetch_desc(&map_sfa);
     for (int s = 0; s < STAGES; ++s) {
       mbar_init(&full_bar[s], 1);
-      mbar_init(&empty_bar[s], CLUSTER * NUM_MATH_WG * 4);  // one arrive per math warp of every cluster CTA
+      mbar_init(&empty_bar[s], (MULTICAST ? CLUSTER : 1) * NUM_MATH_WG * 4);  // one arrive per math warp (of every
+                                                                                 // CTA the stage is shared with)
     }
     asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   }
@@ -307,8 +311,10 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           mbar_wait(&empty_bar[stage], phase ^ 1);
           mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4);
           tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, mb * BLOCK_M);
-#if CLUSTER == 1
-          tma_load_2d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kb * BLOCK_K, nb * BLOCK_N);
+#if !MULTICAST
+          for (int h = 0; h < CLUSTER; ++h)
+            tma_load_2d(smem_b + stage * SMEM_B_STAGE + h * (SMEM_B_STAGE / CLUSTER), &map_b, &full_bar[stage],
+                        kb * BLOCK_K, nb * BLOCK_N + h * (BLOCK_N / CLUSTER));
 #else
           // Each CTA fetches its half of the shared B tile and multicasts it to the whole cluster.
           tma_load_2d_multicast(smem_b + stage * SMEM_B_STAGE + rank * (SMEM_B_STAGE / CLUSTER), &map_b,
@@ -385,7 +391,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         fence_regs(p);
         if (lane == 0) {
           mbar_arrive(&empty_bar[sc.stage]);
-#if CLUSTER > 1
+#if MULTICAST
           for (u32 r = 0; r < CLUSTER; ++r)
             if (r != rank) mbar_arrive_cluster(&empty_bar[sc.stage], r);
 #endif
@@ -487,6 +493,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
   if (CLUSTER > 1) cluster_sync();
 }
 
+#ifndef SM90_NO_SCALE_GATHER
 // Scale-layout transform used by the launcher: dst[i * dst_row + j * dst_col] = src[(i / group) * src_row +
 // j * src_col] for i < rows_pad, j < cols (0 for i >= rows). Turns K-major or MN-major, per-row or per-128-row
 // A scales into the MN-major, TMA-aligned layout the GEMM reads, and B scales into K-major.
@@ -498,3 +505,4 @@ extern "C" __global__ void sm90_scale_gather(const float* __restrict__ src, floa
   int i = (int)(idx % rows_pad), j = (int)(idx / rows_pad);
   dst[i * dst_row + j * dst_col] = i < rows ? src[(i / group) * src_row + j * src_col] : 0.0f;
 }
+#endif
