@@ -133,15 +133,11 @@ function decodeInto(dtype: DType, bytes: Uint8Array, out: Float32Array | Float64
       out.set(new Int32Array(a.buffer, a.byteOffset, n));
       return;
     }
-    case 'i64': {
-      // Two 32-bit words; hi·2^32 + lo rounds once (exact up to 2^53).
-      const a = aligned(bytes, 8);
-      const w = new Int32Array(a.buffer, a.byteOffset, 2 * n);
-      for (let i = 0; i < n; i++) out[i] = w[2 * i + 1] * 4294967296 + (w[2 * i] >>> 0);
-      return;
-    }
   }
-  fail('E_UNSUPPORTED', 'no decoder for dtype', { arg: 'dtype', actual: dtype });
+  // i64 (the only dtype left): two 32-bit words; hi·2^32 + lo rounds once (exact up to 2^53).
+  const a = aligned(bytes, 8);
+  const w = new Int32Array(a.buffer, a.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) out[i] = w[2 * i + 1] * 4294967296 + (w[2 * i] >>> 0);
 }
 
 /**
@@ -258,18 +254,16 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
       for (let i = 0; i < n; i++) o[i] = encodeInt('i32', values[i], sat, `values[${i}]`);
       return out;
     }
-    case 'i64': {
-      const o = new Int32Array(out.buffer, 0, 2 * n);
-      for (let i = 0; i < n; i++) {
-        const r = encodeInt('i64', values[i], sat, `values[${i}]`);
-        const hi = Math.floor(r / 4294967296);
-        o[2 * i] = r - hi * 4294967296; // low word, stored modulo 2^32
-        o[2 * i + 1] = hi;
-      }
-      return out;
-    }
   }
-  return fail('E_UNSUPPORTED', 'no encoder for dtype', { arg: 'dtype', actual: dtype });
+  // i64 (the only dtype left): low and high 32-bit words.
+  const o = new Int32Array(out.buffer, 0, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const r = encodeInt('i64', values[i], sat, `values[${i}]`);
+    const hi = Math.floor(r / 4294967296);
+    o[2 * i] = r - hi * 4294967296; // low word, stored modulo 2^32
+    o[2 * i + 1] = hi;
+  }
+  return out;
 }
 
 const F32_MAX = 3.4028234663852886e38;

@@ -10,8 +10,9 @@ const words = new Uint32Array(scratch.buffer);
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const HI = LITTLE_ENDIAN ? 1 : 0;
 
-export function assertLittleEndian(): void {
-  if (!LITTLE_ENDIAN)
+/** Throws E_UNSUPPORTED on a big-endian host (`littleEndian` is injectable so the guard itself is testable). */
+export function assertLittleEndian(littleEndian = LITTLE_ENDIAN): void {
+  if (!littleEndian)
     fail('E_UNSUPPORTED', 'gemmkit codecs need a little-endian host', {
       arg: 'host',
       expected: 'little-endian',
