@@ -1,0 +1,49 @@
+import { createContext, nanTensor, randomTensor, tensorFrom } from '@gemmkit/core';
+import { describe, expect, it } from 'vitest';
+import { cpu } from '../src/index.js';
+import { at, compare } from './grouped/naive.js';
+
+const gk = await createContext({ backends: [cpu()] });
+
+describe('batchDeepgemmFp8NtGroupwise agrees with the naive formula', () => {
+  for (const outDtype of ['bf16', 'f16'] as const)
+    it(`masked rows untouched, ${outDtype} output`, () => {
+      const [b, m, n, k] = [3, 9, 136, 384];
+      const masked = [9, 0, 4];
+      const args = {
+        a: randomTensor('e4m3', [b, m, k], { seed: 1 }),
+        b: randomTensor('e4m3', [b, n, k], { seed: 2 }),
+        aScale: randomTensor('f32', [b, m, 3], { seed: 3, dist: 'uniform', low: 0.25, high: 2 }),
+        bScale: randomTensor('f32', [b, 2, 3], { seed: 4, dist: 'uniform', low: 0.25, high: 2 }),
+        maskedM: tensorFrom('i32', [b], masked),
+        expectedM: 5,
+        out: nanTensor(outDtype, [b, m, n]),
+      };
+      gk.ops.batchDeepgemmFp8NtGroupwise(args);
+      const want = ([g, r, c]: number[]) => {
+        if (r >= masked[g]) return null;
+        let s = 0;
+        for (let kk = 0; kk < k; kk++)
+          s +=
+            at(args.a, g, r, kk) *
+            at(args.aScale, g, r, Math.floor(kk / 128)) *
+            at(args.b, g, c, kk) *
+            at(args.bScale, g, Math.floor(c / 128), Math.floor(kk / 128));
+        return s;
+      };
+      expect(compare(args.out, want)).toEqual([]);
+    });
+
+  it('allocates a bf16 output by default', () => {
+    const out = gk.ops.batchDeepgemmFp8NtGroupwise({
+      a: randomTensor('e4m3', [1, 2, 128], { seed: 1 }),
+      b: randomTensor('e4m3', [1, 8, 128], { seed: 2 }),
+      aScale: randomTensor('f32', [1, 2, 1], { seed: 3 }),
+      bScale: randomTensor('f32', [1, 1, 1], { seed: 4 }),
+      maskedM: tensorFrom('i32', [1], [2]),
+      expectedM: 2,
+    });
+    expect(out.dtype).toBe('bf16');
+    expect(out.shape).toEqual([1, 2, 8]);
+  });
+});
