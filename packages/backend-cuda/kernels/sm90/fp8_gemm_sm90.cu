@@ -137,7 +137,9 @@ __device__ __forceinline__ u32 cluster_rank() {
 __device__ __forceinline__ void mbar_arrive_cluster(u64* bar, u32 rank) {
   u32 remote;
   asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(smem_addr(bar)), "r"(rank));
-  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];" ::"r"(remote) : "memory");
+  // CTA-scope release is enough (the consumer only read the stage, through wgmma, which has completed); a
+  // cluster-scope release would wait for this thread's outstanding global stores on every K block.
+  asm volatile("mbarrier.arrive.shared::cluster.b64 _, [%0];" ::"r"(remote) : "memory");
 }
 
 __device__ __forceinline__ void cluster_sync() {
