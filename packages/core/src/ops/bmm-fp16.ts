@@ -2,7 +2,7 @@ import { checkDtype, checkInnerContiguous, checkRank, checkShape, checkTensor } 
 import type { DType } from '../dtype.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
-import { checkDtypeOption, checkOut } from './common/checks.js';
+import { checkArgs, checkDtypeOption, checkOut } from './common/checks.js';
 
 export interface BmmFp16Args {
   /** `[B, M, K]` f16 or bf16, K contiguous. */
@@ -30,6 +30,7 @@ export const bmmFp16 = defineOp<BmmFp16Args, BmmFp16Plan, Tensor>({
   name: 'bmmFp16',
   doc: 'out[b,m,n] = round_out( Σ_k a[b,m,k]·b[b,k,n] (+ c[b,m,n]) ), f32 or wider accumulation.',
   validate(args) {
+    checkArgs(args, 'bmmFp16', ['a', 'b', 'outDtype', 'c', 'out']);
     checkTensor(args.a, 'bmmFp16.a');
     checkTensor(args.b, 'bmmFp16.b');
     checkRank(args.a, 'bmmFp16.a', 3);

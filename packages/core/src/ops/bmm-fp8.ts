@@ -6,6 +6,7 @@ import type { Granularity } from '../scale.js';
 import type { Tensor } from '../tensor.js';
 import {
   checkAlign,
+  checkArgs,
   checkDtypeOption,
   checkFp8Pair,
   checkGranularity,
@@ -62,6 +63,16 @@ export const bmmFp8 = defineOp<BmmFp8Args, BmmFp8Plan, Tensor>({
     '(outputScale is the output dequantization scale: out·outputScale ≈ acc). K % 16 = 0.',
   ].join(' '),
   validate(args) {
+    checkArgs(args, 'bmmFp8', [
+      'a',
+      'b',
+      'aScale',
+      'bScale',
+      'outDtype',
+      'out',
+      'scaleGranularity',
+      'outputScale',
+    ]);
     checkTensor(args.a, 'bmmFp8.a');
     checkTensor(args.b, 'bmmFp8.b');
     checkRank(args.a, 'bmmFp8.a', 3);

@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js';
 import {
   ceilDiv,
   checkAlign,
+  checkArgs,
   checkDtypeOption,
   checkOut,
   checkRowMajor,
@@ -54,6 +55,7 @@ export const fp8BlockscaleGemm = defineOp<Fp8BlockscaleGemmArgs, Fp8BlockscaleGe
     'K % 16 = 0; edge blocks are partial.',
   ].join(' '),
   validate(args) {
+    checkArgs(args, 'fp8BlockscaleGemm', ['input', 'weight', 'inputScale', 'weightScale', 'out', 'outDtype']);
     checkTensor(args.input, 'fp8BlockscaleGemm.input');
     checkTensor(args.weight, 'fp8BlockscaleGemm.weight');
     checkRank(args.input, 'fp8BlockscaleGemm.input', 2);

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import {
   ceilDiv,
   checkAlign,
+  checkArgs,
   checkDtypeOption,
   checkFp8Pair,
   checkGranularity,
@@ -72,6 +73,18 @@ export const gemmFp8NtGroupwise = defineOp<GemmFp8NtGroupwiseArgs, GemmFp8NtGrou
     'for e4m3. K % 16 = 0.',
   ].join(' '),
   validate(args) {
+    checkArgs(args, 'gemmFp8NtGroupwise', [
+      'a',
+      'b',
+      'aScale',
+      'bScale',
+      'scaleMajorMode',
+      'scaleGranularityMnk',
+      'mmaSm',
+      'out',
+      'outDtype',
+      'outputScale',
+    ]);
     checkTensor(args.a, 'gemmFp8NtGroupwise.a');
     checkTensor(args.b, 'gemmFp8NtGroupwise.b');
     checkRank(args.a, 'gemmFp8NtGroupwise.a', 2);

@@ -5,6 +5,7 @@ import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import {
   checkAlign,
+  checkArgs,
   checkDtypeOption,
   checkKContiguous,
   checkOut,
@@ -65,6 +66,17 @@ export const mmFp4 = defineOp<MmFp4Args, MmFp4Plan, Tensor>({
     'bf16 and used as is. alpha = alpha[0] or 1. K % 32 = 0. e2m1 pairs: low nibble = even k.',
   ].join(' '),
   validate(args) {
+    checkArgs(args, 'mmFp4', [
+      'a',
+      'b',
+      'aScale',
+      'bScale',
+      'alpha',
+      'format',
+      'scaleLayout',
+      'outDtype',
+      'out',
+    ]);
     checkTensor(args.a, 'mmFp4.a');
     checkTensor(args.b, 'mmFp4.b');
     checkRank(args.a, 'mmFp4.a', 2);

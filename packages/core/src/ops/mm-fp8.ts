@@ -4,6 +4,7 @@ import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import {
   checkAlign,
+  checkArgs,
   checkDtypeOption,
   checkFp8Pair,
   checkKContiguous,
@@ -39,6 +40,7 @@ export const mmFp8 = defineOp<MmFp8Args, MmFp8Plan, Tensor>({
   name: 'mmFp8',
   doc: 'out[m,n] = round_out( alpha · Σ_k a[m,k]·b[k,n] ), exact products, float64 (≥ f32 on GPUs) sums; alpha = alpha[0] or 1. K % 16 = 0.',
   validate(args) {
+    checkArgs(args, 'mmFp8', ['a', 'b', 'alpha', 'outDtype', 'out']);
     checkTensor(args.a, 'mmFp8.a');
     checkTensor(args.b, 'mmFp8.b');
     checkRank(args.a, 'mmFp8.a', 2);

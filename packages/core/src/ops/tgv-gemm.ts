@@ -1,7 +1,14 @@
 import { checkDtype, checkRank, checkShape, checkTensor } from '../check.js';
 import { defineOp } from '../op.js';
 import type { Tensor } from '../tensor.js';
-import { checkAlign, checkDtypeOption, checkKContiguous, checkOut, checkRowMajor } from './common/checks.js';
+import {
+  checkAlign,
+  checkArgs,
+  checkDtypeOption,
+  checkKContiguous,
+  checkOut,
+  checkRowMajor,
+} from './common/checks.js';
 
 export interface TgvGemmArgs {
   /** `[M, K]` bf16, row-major (M small: decode-time activations). */
@@ -32,6 +39,7 @@ export const tgvGemm = defineOp<TgvGemmArgs, TgvGemmPlan, Tensor>({
   name: 'tgvGemm',
   doc: 'out[m,n] = round_bf16( Σ_k a[m,k]·b[k,n] + bias[n] ), exact products, float64 (≥ f32 on GPUs) sums; the bias joins before the one rounding. Tuned for small M. K % 8 = 0.',
   validate(args) {
+    checkArgs(args, 'tgvGemm', ['a', 'b', 'bias', 'out', 'outDtype', 'pdl']);
     checkTensor(args.a, 'tgvGemm.a');
     checkTensor(args.b, 'tgvGemm.b');
     checkRank(args.a, 'tgvGemm.a', 2);

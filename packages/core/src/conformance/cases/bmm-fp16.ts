@@ -86,4 +86,6 @@ export const bmmFp16BadInputs: BadInputCase<'bmmFp16'>[] = [
     ...a,
     a: null as unknown as BmmFp16Args['a'],
   })),
+  bad('misspelt option cc', 'E_UNSUPPORTED', 'bmmFp16.cc', (a) => ({ ...a, cc: 1 }) as typeof a),
+  bad('arguments not an object', 'E_UNSUPPORTED', 'bmmFp16', () => 7 as unknown as BmmFp16Args),
 ];

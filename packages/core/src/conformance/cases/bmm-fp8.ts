@@ -96,4 +96,10 @@ export const bmmFp8BadInputs: BadInputCase<'bmmFp8'>[] = [
     ...a,
     out: outOf('bf16', [2, 8, 4]).transpose(1, 2),
   })),
+  bad(
+    'misspelt option outputScales',
+    'E_UNSUPPORTED',
+    'bmmFp8.outputScales',
+    (a) => ({ ...a, outputScales: 1 }) as typeof a,
+  ),
 ];

@@ -106,4 +106,10 @@ export const fp8BlockscaleGemmBadInputs: BadInputCase<'fp8BlockscaleGemm'>[] = [
     out: undefined,
   })),
   bad('out of the wrong shape', 'E_SHAPE', `${A}.out`, (a) => ({ ...a, out: outOf('bf16', [4, 7]) })),
+  bad(
+    'misspelt option inputScales',
+    'E_UNSUPPORTED',
+    'fp8BlockscaleGemm.inputScales',
+    (a) => ({ ...a, inputScales: 1 }) as typeof a,
+  ),
 ];

@@ -117,4 +117,10 @@ export const gemmFp8NtGroupwiseBadInputs: BadInputCase<'gemmFp8NtGroupwise'>[] =
     outputScale: scalarF32(1),
   })),
   bad('out of the wrong shape', 'E_SHAPE', `${A}.out`, (a) => ({ ...a, out: outOf('bf16', [4, 9]) })),
+  bad(
+    'misspelt option scaleMajor',
+    'E_UNSUPPORTED',
+    'gemmFp8NtGroupwise.scaleMajor',
+    (a) => ({ ...a, scaleMajor: 1 }) as typeof a,
+  ),
 ];

@@ -110,4 +110,5 @@ export const mmFp4BadInputs: BadInputCase<'mmFp4'>[] = [
     outDtype: 'e4m3' as 'bf16',
     out: undefined,
   })),
+  bad('misspelt option layout', 'E_UNSUPPORTED', 'mmFp4.layout', (a) => ({ ...a, layout: 1 }) as typeof a),
 ];

@@ -68,4 +68,5 @@ export const mmFp8BadInputs: BadInputCase<'mmFp8'>[] = [
   })),
   bad('out of the wrong dtype', 'E_DTYPE', 'mmFp8.out', (a) => ({ ...a, out: outOf('f16', [4, 8]) })),
   bad('out of the wrong shape', 'E_SHAPE', 'mmFp8.out', (a) => ({ ...a, out: outOf('bf16', [8, 4]) })),
+  bad('misspelt option alphas', 'E_UNSUPPORTED', 'mmFp8.alphas', (a) => ({ ...a, alphas: 1 }) as typeof a),
 ];

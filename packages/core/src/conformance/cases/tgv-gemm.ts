@@ -66,4 +66,5 @@ export const tgvGemmBadInputs: BadInputCase<'tgvGemm'>[] = [
   })),
   bad('out of the wrong dtype', 'E_DTYPE', `${A}.out`, (a) => ({ ...a, out: outOf('f16', [2, 8]) })),
   bad('out of the wrong shape', 'E_SHAPE', `${A}.out`, (a) => ({ ...a, out: outOf('bf16', [8, 2]) })),
+  bad('misspelt option biases', 'E_UNSUPPORTED', 'tgvGemm.biases', (a) => ({ ...a, biases: 1 }) as typeof a),
 ];

@@ -140,3 +140,19 @@ export function checkFp8Pair(a: Tensor, b: Tensor, aArg: string, bArg: string): 
       actual: 'e5m2',
     });
 }
+
+/**
+ * The argument object itself: a plain object whose keys are all known to the op (a misspelt option such as
+ * `aScales` would otherwise be ignored silently).
+ */
+export function checkArgs(args: unknown, op: string, keys: readonly string[]): void {
+  if (args === null || typeof args !== 'object' || Array.isArray(args))
+    fail('E_UNSUPPORTED', `${op} takes one argument object`, {
+      arg: op,
+      expected: `{ ${keys.join(', ')} }`,
+      actual: args === null ? 'null' : Array.isArray(args) ? 'array' : typeof args,
+    });
+  for (const k of Object.keys(args))
+    if (!keys.includes(k) && (args as Record<string, unknown>)[k] !== undefined)
+      fail('E_UNSUPPORTED', `unknown argument '${k}'`, { arg: `${op}.${k}`, expected: keys, actual: k });
+}
