@@ -2,7 +2,7 @@
 // lengths, block tables, permutation maps) takes `unsigned int* status` as its LAST argument. A kernel never
 // reads or writes out of bounds on bad index data: it skips the bad entry and ORs one of these bits into
 // *status. The host runtime zeroes the word, reads it at sync and raises GemmkitError('E_RANGE', ...).
-// The bit values are mirrored in packages/backend-cuda/src/ops/status.ts (the compile tier checks they agree).
+// The runtime (src/runtime/status.ts parseStatusHeader) reads the names and comments below from this file.
 #pragma once
 
 #define GK_STATUS_OK 0u

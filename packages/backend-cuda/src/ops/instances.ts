@@ -1,0 +1,187 @@
+import { fail } from '@gemmkit/core';
+import { MMA, SCALE, T } from './codes.js';
+
+/**
+ * Every kernel instantiation the launchers can choose: one list, shared by the launchers (which pick from it)
+ * and by the compile tier (test/compile.test.ts compiles each entry for each of its archs with
+ * `nvcc -cubin -Xptxas -v` and fails on compile errors and on local-memory spills in hot kernels).
+ */
+export interface KernelInstance {
+  /** Source under packages/backend-cuda/kernels/. */
+  readonly file: string;
+  /** `extern "C"` entry points this compile unit provides (all are checked). */
+  readonly names: readonly string[];
+  /** Compile-time constants (-D). */
+  readonly defines: Readonly<Record<string, number>>;
+  /** Architectures the launchers use this instance on (the compile tier builds each). */
+  readonly archs: readonly string[];
+  /** Hot kernels must not spill to local memory. */
+  readonly hot: boolean;
+}
+
+/** The portable archs of the compile tier: SM89 (native FP8 mma), Hopper, Blackwell. */
+export const PORTABLE_ARCHS = ['sm_89', 'sm_90a', 'sm_100a'] as const;
+/** Below SM89 FP8 operands are converted to bf16 in shared memory. */
+export const FALLBACK_ARCHS = ['sm_80'] as const;
+
+/** Tile configurations of kernels/common/gemm_core.cuh (GkTile<CFG>). */
+export const GEMM_TILES = {
+  0: { bm: 128, bn: 128, threads: 256 },
+  1: { bm: 64, bn: 64, threads: 128 },
+  2: { bm: 16, bn: 128, threads: 128 },
+  3: { bm: 128, bn: 64, threads: 256 },
+} as const;
+export type TileCfg = keyof typeof GEMM_TILES;
+
+export type GemmFamily = 'gemm_half' | 'gemm_fp8' | 'gemm_fp4' | 'gemm_moe';
+
+export interface GemmKey {
+  family: GemmFamily;
+  ta: number;
+  tb: number;
+  mma: number;
+  cfg: TileCfg;
+  scale: number;
+}
+
+const FP8_TYPES = [T.e4m3, T.e5m2];
+
+function gemm(k: GemmKey, archs: readonly string[]): KernelInstance {
+  return {
+    file: `${k.family}.cu`,
+    names: [`gk_${k.family}`],
+    defines: { GK_TA: k.ta, GK_TB: k.tb, GK_MMA: k.mma, GK_CFG: k.cfg, GK_SCALE: k.scale },
+    archs,
+    hot: true,
+  };
+}
+
+function buildGemmInstances(): KernelInstance[] {
+  const out: KernelInstance[] = [];
+  const all = [...FALLBACK_ARCHS, ...PORTABLE_ARCHS];
+  // Half GEMM (bmmFp16 fallback, tgvGemm, segmentGemm): large, medium and small-M tiles.
+  for (const t of [T.f16, T.bf16])
+    for (const cfg of [0, 1, 2] as const)
+      out.push(
+        gemm(
+          {
+            family: 'gemm_half',
+            ta: t,
+            tb: t,
+            mma: t === T.f16 ? MMA.f16 : MMA.bf16,
+            cfg,
+            scale: SCALE.none,
+          },
+          all,
+        ),
+      );
+  // FP8: block scales with promotion (tiles 3 / 2) and per-tensor/per-row epilogue scales (tiles 0 / 2),
+  // every e4m3/e5m2 pair; native fp8 mma on SM89+, bf16 conversion below.
+  for (const ta of FP8_TYPES)
+    for (const tb of FP8_TYPES)
+      for (const [scale, cfgs] of [
+        [SCALE.promote128, [3, 2]],
+        [SCALE.epilogue, [0, 2]],
+      ] as const)
+        for (const cfg of cfgs) {
+          out.push(gemm({ family: 'gemm_fp8', ta, tb, mma: MMA.fp8, cfg, scale }, PORTABLE_ARCHS));
+          out.push(gemm({ family: 'gemm_fp8', ta, tb, mma: MMA.bf16, cfg, scale }, FALLBACK_ARCHS));
+        }
+  // bf16 activations x fp8 block-scaled weights (fp8BlockscaleGemm): bf16 mma, fp8 converted.
+  for (const cfg of [3, 2] as const)
+    out.push(
+      gemm({ family: 'gemm_fp8', ta: T.bf16, tb: T.e4m3, mma: MMA.bf16, cfg, scale: SCALE.promote128 }, all),
+    );
+  // FP4: e2m1 x e2m1 (NVFP4 / MXFP4) and W4A16, scales multiplied in while converting.
+  for (const [ta, mma] of [
+    [T.e2m1, MMA.bf16],
+    [T.bf16, MMA.bf16],
+    [T.f16, MMA.f16],
+  ] as const)
+    for (const cfg of [0, 2] as const)
+      out.push(gemm({ family: 'gemm_fp4', ta, tb: T.e2m1, mma, cfg, scale: SCALE.inline }, all));
+  // Grouped MoE: 128- and 64-row tiles (signal blocks are 64 rows), block scales with promotion.
+  for (const ta of FP8_TYPES)
+    for (const tb of FP8_TYPES)
+      for (const cfg of [3, 1] as const) {
+        out.push(
+          gemm({ family: 'gemm_moe', ta, tb, mma: MMA.fp8, cfg, scale: SCALE.promote128 }, PORTABLE_ARCHS),
+        );
+        out.push(
+          gemm({ family: 'gemm_moe', ta, tb, mma: MMA.bf16, cfg, scale: SCALE.promote128 }, FALLBACK_ARCHS),
+        );
+      }
+  return out;
+}
+
+/** Every compile unit: GEMM instantiations plus the indexer, quantizer and permute kernels. */
+export const KERNEL_INSTANCES: readonly KernelInstance[] = Object.freeze([
+  ...buildGemmInstances(),
+  {
+    file: 'mqa_logits.cu',
+    names: [
+      'gk_mqa_logits_d64',
+      'gk_mqa_logits_d128',
+      'gk_paged_mqa_logits_d64',
+      'gk_paged_mqa_logits_d128',
+      'gk_paged_mqa_metadata',
+    ],
+    defines: {},
+    archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
+    hot: true,
+  },
+  {
+    file: 'quant.cu',
+    names: [
+      'gk_amax',
+      'gk_fill_u32',
+      'gk_quant_fp8',
+      'gk_quant_fp4',
+      'gk_dequant_fp8',
+      'gk_dequant_fp4',
+      'gk_scale_transform',
+    ],
+    defines: {},
+    archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
+    hot: false,
+  },
+  {
+    file: 'moe_permute.cu',
+    names: ['gk_moe_permute', 'gk_moe_unpermute'],
+    defines: {},
+    archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
+    hot: false,
+  },
+]);
+
+/** Numeric compute capability of an arch tag ('sm_90a' -> 90). */
+export function archNum(arch: string): number {
+  const m = /^sm_(\d+)/.exec(arch);
+  if (!m)
+    fail('E_UNSUPPORTED', 'unrecognized CUDA arch', { arg: 'arch', expected: 'sm_<NN>[a]', actual: arch });
+  return Number(m[1]);
+}
+
+/**
+ * The GEMM instance for `key` on `arch`: native fp8 mma needs SM89+ (below it the launcher asks for the bf16
+ * conversion path instead). Throws E_UNSUPPORTED when the list has no such instance, so a launcher can never
+ * pick something the compile tier did not build.
+ */
+export function gemmInstance(key: GemmKey, arch: string): KernelInstance & { name: string } {
+  const n = archNum(arch);
+  const mma = key.mma === MMA.fp8 && n < 89 ? MMA.bf16 : key.mma;
+  const want = { GK_TA: key.ta, GK_TB: key.tb, GK_MMA: mma, GK_CFG: key.cfg, GK_SCALE: key.scale };
+  const hit = KERNEL_INSTANCES.find(
+    (i) =>
+      i.file === `${key.family}.cu` &&
+      Object.entries(want).every(([k, v]) => i.defines[k] === v) &&
+      (n < 89 ? i.archs.includes('sm_80') : i.archs.some((a) => a !== 'sm_80')),
+  );
+  if (!hit)
+    fail('E_UNSUPPORTED', 'no CUDA kernel instantiation for this type / tile combination', {
+      arg: key.family,
+      expected: 'an entry of KERNEL_INSTANCES',
+      actual: { ...want, arch },
+    });
+  return { ...hit, name: hit.names[0] };
+}
