@@ -110,6 +110,19 @@ describe('maskedMoeGemm8bit overlap signal', () => {
     expect([at(signal, 0), at(signal, 1)]).toEqual([6, 7]);
   });
 
+  it('a runtime boolean gives the union type, narrowed by isMaskedMoeOverlap', () => {
+    const ops = operands(7, 1, 4, 8, 64);
+    for (const flag of [true, false]) {
+      const r = runMaskedMoeGemm8bit(gk, {
+        ...ops,
+        maskedM: tensorFrom('i32', [1], [2]),
+        enableOverlap: flag,
+      });
+      expect(isMaskedMoeOverlap(r)).toBe(flag);
+      expect(maskedMoeOut(r).shape).toEqual([1, 4, 8]);
+    }
+  });
+
   it('without overlap the result is the out tensor itself', () => {
     const ops = operands(5, 1, 4, 8, 64);
     const r = runMaskedMoeGemm8bit(gk, { ...ops, maskedM: tensorFrom('i32', [1], [4]) });

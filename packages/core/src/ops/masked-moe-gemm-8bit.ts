@@ -83,6 +83,11 @@ export function runMaskedMoeGemm8bit(
   gk: Context,
   args: MaskedMoeGemm8bitArgs,
   opts?: CallOptions,
+): MaskedMoeGemm8bitResult;
+export function runMaskedMoeGemm8bit(
+  gk: Context,
+  args: MaskedMoeGemm8bitArgs,
+  opts?: CallOptions,
 ): MaskedMoeGemm8bitResult {
   return gk.run('maskedMoeGemm8bit', args, opts);
 }

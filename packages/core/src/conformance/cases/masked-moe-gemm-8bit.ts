@@ -121,6 +121,10 @@ export const maskedMoeGemm8bitBadInputs: BadInputCase<'maskedMoeGemm8bit'>[] = [
     enableOverlap: true,
     signal: rnd('f32', [2], s, 9),
   })),
+  bad('enableOverlap as a string', 'E_UNSUPPORTED', `${OP}.enableOverlap`, (a) => ({
+    ...a,
+    enableOverlap: 'yes' as unknown as boolean,
+  })),
   bad('expectTokens negative', 'E_RANGE', `${OP}.expectTokens`, (a) => ({ ...a, expectTokens: -1 })),
   bad('out of the wrong shape', 'E_SHAPE', `${OP}.out`, (a) => ({ ...a, out: outOf('bf16', [2, 8, 31]) })),
   bad('outDtype e4m3', 'E_DTYPE', `${OP}.outDtype`, (a) => ({

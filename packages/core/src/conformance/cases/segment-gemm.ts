@@ -138,5 +138,13 @@ export const segmentGemmBadInputs: BadInputCase<'segmentGemm'>[] = [
     ...a,
     weightColumnMajor: undefined as unknown as boolean,
   })),
+  bad('weights with dOut strided', 'E_LAYOUT', `${OP}.weights`, (a, s) => ({
+    ...a,
+    weights: rnd('bf16', [2, 8, 16], s, 9).transpose(1, 2),
+  })),
+  bad('weightIndices of dtype f32', 'E_DTYPE', `${OP}.weightIndices`, (a, s) => ({
+    ...a,
+    weightIndices: rnd('f32', [2], s, 9),
+  })),
   bad('out of the wrong dtype', 'E_DTYPE', `${OP}.out`, (a) => ({ ...a, out: outOf('f16', [6, 8]) })),
 ];
