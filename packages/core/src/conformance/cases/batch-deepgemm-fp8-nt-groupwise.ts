@@ -39,6 +39,7 @@ export const batchDeepgemmFp8NtGroupwiseCases: ConformanceCase<'batchDeepgemmFp8
   c('2 groups, m=64 n=256 k=256', { masked: [64, 17], m: 64, n: 256, k: 256 }),
   c('all groups masked', { masked: [0, 0, 0], m: 8, n: 128, k: 128 }),
   c('f16 output, odd n=72, k=384', { masked: [3, 11], m: 11, n: 72, k: 384, outDtype: 'f16' }),
+  c('m=0', { masked: [0, 0], m: 0, n: 16, k: 128 }),
   c('m=1', { masked: [1, 1, 0], m: 1, n: 40, k: 128 }),
 ];
 

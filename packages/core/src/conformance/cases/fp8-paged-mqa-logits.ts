@@ -73,6 +73,7 @@ export const fp8PagedMqaLogitsCases: ConformanceCase<'fp8PagedMqaLogits'>[] = [
     twoD: true,
     maxContextLen: 80,
   }),
+  c('empty batch', { ...base, batch: 0, lens: [], maxContextLen: 8 }),
   c('zero lengths', { ...base, nextN: 1, lens: [0, 0], maxContextLen: 16 }),
   c('H 64, one long sequence over 9 SMs', {
     ...base,

@@ -61,6 +61,7 @@ export const maskedMoeGemm8bitCases: ConformanceCase<'maskedMoeGemm8bit'>[] = [
     outDtype: 'f16',
     gn: 1,
   }),
+  c('maxM=0 with overlap (no counters)', { masked: [0, 0], maxM: 0, n: 16, k: 64, overlap: true }),
   c('maxM=1', { masked: [1, 0, 1], maxM: 1, n: 64, k: 64 }),
 ];
 

@@ -51,6 +51,7 @@ export const raggedKMoeGemm8bitCases: ConformanceCase<'raggedKMoeGemm8bit'>[] = 
   }),
   c('all experts empty (out unchanged)', { counts: [0, 0, 0], kTotal: 256, m: 8, n: 8 }),
   c('m=1 n=1, e5m2', { counts: [128, 128], kTotal: 256, m: 1, n: 1, dtype: 'e5m2' }),
+  c('m=0', { counts: [128, 0], kTotal: 128, m: 0, n: 16 }),
   c('odd m=37 n=19, K tail not a block multiple', { counts: [128], kTotal: 200, m: 37, n: 19 }),
 ];
 

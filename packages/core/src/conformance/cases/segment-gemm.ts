@@ -20,7 +20,7 @@ interface Setup {
 
 export function segmentArgs(seed: number, s: Setup): SegmentGemmArgs {
   const dt = s.dtype ?? 'bf16';
-  const idx = s.index === 'i32' ? i32 : i64;
+  const idx = s.index === 'i64' ? i64 : i32;
   const batch = s.segIndptr ? s.segIndptr.length - 1 : (s.segLens?.length ?? 0);
   return {
     x: rnd(dt, [s.rows, s.dIn], seed, 1),
@@ -43,12 +43,13 @@ const c = (name: string, s: Setup, allowNonFinite = false): ConformanceCase<'seg
 });
 
 export const segmentGemmCases: ConformanceCase<'segmentGemm'>[] = [
-  c('segLens [1,2,3,4], row-major weights', {
+  c('segLens [1,2,3,4] (i64), row-major weights', {
     rows: 10,
     dIn: 128,
     dOut: 64,
     numWeights: 4,
     segLens: [1, 2, 3, 4],
+    index: 'i64',
   }),
   c('column-major weights with weightIndices, segIndptr i32, f16', {
     rows: 10,
@@ -67,6 +68,7 @@ export const segmentGemmCases: ConformanceCase<'segmentGemm'>[] = [
     { rows: 12, dIn: 16, dOut: 8, numWeights: 2, segIndptr: [2, 5, 9] },
     true,
   ),
+  c('no rows (empty segments only)', { rows: 0, dIn: 16, dOut: 8, numWeights: 2, segLens: [0, 0] }),
   c('batchSize 0', { rows: 3, dIn: 16, dOut: 8, numWeights: 1, segLens: [] }, true),
   c('odd dims, out allocated by the kernel', {
     rows: 7,
