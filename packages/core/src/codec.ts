@@ -219,7 +219,7 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
     }
     case 'i8':
     case 'u8':
-      for (let i = 0; i < n; i++) out[i] = encodeInt(dtype, values[i], sat, `values[${i}]`) & 0xff;
+      for (let i = 0; i < n; i++) out[i] = encodeInt(dtype, values[i], sat, i) & 0xff;
       return out;
   }
   assertLittleEndian();
@@ -251,14 +251,14 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
     }
     case 'i32': {
       const o = new Int32Array(out.buffer, 0, n);
-      for (let i = 0; i < n; i++) o[i] = encodeInt('i32', values[i], sat, `values[${i}]`);
+      for (let i = 0; i < n; i++) o[i] = encodeInt('i32', values[i], sat, i);
       return out;
     }
   }
   // i64 (the only dtype left): low and high 32-bit words.
   const o = new Int32Array(out.buffer, 0, 2 * n);
   for (let i = 0; i < n; i++) {
-    const r = encodeInt('i64', values[i], sat, `values[${i}]`);
+    const r = encodeInt('i64', values[i], sat, i);
     const hi = Math.floor(r / 4294967296);
     o[2 * i] = r - hi * 4294967296; // low word, stored modulo 2^32
     o[2 * i + 1] = hi;

@@ -26,9 +26,28 @@ export function f64HighWord(x: number): number {
   return words[HI];
 }
 
-/** 2^k exactly, for integer k in [-1022, 1023] (built from bits: Math.pow is not guaranteed exact). */
+let pow2Table: Float64Array | null = null;
+
+/**
+ * 2^k exactly, for integer k in [-1074, 1023], from a table built on first use (Math.pow is not
+ * guaranteed exact, and a table load is faster than composing the bits).
+ */
 export function pow2(k: number): number {
-  words[1 - HI] = 0;
-  words[HI] = (k + 1023) << 20;
-  return scratch[0];
+  if (pow2Table === null) {
+    const t = new Float64Array(2098);
+    t[1074] = 1;
+    for (let i = 1075; i < 2098; i++) t[i] = t[i - 1] * 2;
+    for (let i = 1073; i >= 0; i--) t[i] = t[i + 1] / 2;
+    pow2Table = t;
+  }
+  return pow2Table[k + 1074];
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 bits of `x` if `x` is exactly a float32 (±0 and ±inf included), else -1 (also for NaN). */
+export function exactF32Bits(x: number): number {
+  f32[0] = x;
+  return f32[0] === x ? u32[0] : -1;
 }

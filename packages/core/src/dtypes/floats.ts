@@ -27,18 +27,8 @@ export const decodeE2m1 = (nibble: number): number => decodeMiniFloat(E2M1, nibb
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/**
- * bf16 bits of `x`. Fast path when `x` is exactly a float32 (the common case): round the low 16 bits
- * to nearest even with the carry trick; a carry out of the mantissa correctly bumps the exponent
- * (up to inf). Other doubles take the exact generic path (no double rounding).
- */
-export function encodeBf16(x: number, saturate = false): number {
-  f32[0] = x;
-  if (f32[0] !== x || saturate) return encodeMiniFloat(BF16, x, saturate);
-  const b = u32[0];
-  if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) return BF16.nanCode;
-  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
-}
+/** bf16 bits of `x` (round to nearest even straight from float64; overflow → ±inf, or ±max with saturate). */
+export const encodeBf16 = (x: number, saturate = false): number => encodeMiniFloat(BF16, x, saturate);
 
 /** float32 bits of `x` (Math.fround rounds to nearest even, subnormals and overflow included). */
 export function encodeF32(x: number): number {

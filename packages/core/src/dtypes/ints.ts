@@ -19,15 +19,23 @@ export function roundHalfEven(x: number): number {
 
 /**
  * Integer value of `x` for an int dtype: rounded half-to-even; out of range (and ±inf) throws E_RANGE,
- * or clamps with `saturate`; NaN always throws E_RANGE (integers have no NaN).
+ * or clamps with `saturate`; NaN always throws E_RANGE (integers have no NaN). `index` names the
+ * element in errors (`values[index]`).
  */
-export function encodeInt(dtype: IntDType, x: number, saturate = false, arg = 'value'): number {
-  if (Number.isNaN(x)) fail('E_RANGE', `${dtype} has no NaN`, { arg, expected: 'a number', actual: 'NaN' });
+export function encodeInt(dtype: IntDType, x: number, saturate = false, index = -1): number {
+  // The argument name is only built on failure (bulk encoders pass the element index).
+  const arg = () => (index >= 0 ? `values[${index}]` : 'value');
+  if (Number.isNaN(x))
+    fail('E_RANGE', `${dtype} has no NaN`, { arg: arg(), expected: 'a number', actual: 'NaN' });
   const [lo, hi] = INT_RANGE[dtype];
   const r = roundHalfEven(x);
   if (r < lo || r > hi) {
     if (!saturate)
-      fail('E_RANGE', `value outside the ${dtype} range`, { arg, expected: `[${lo}, ${hi}]`, actual: x });
+      fail('E_RANGE', `value outside the ${dtype} range`, {
+        arg: arg(),
+        expected: `[${lo}, ${hi}]`,
+        actual: x,
+      });
     return r < lo ? lo : hi;
   }
   return r === 0 ? 0 : r; // no -0 in integers

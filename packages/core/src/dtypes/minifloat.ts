@@ -1,5 +1,5 @@
 import { fail } from '../errors.js';
-import { f64HighWord, pow2 } from './bits.js';
+import { exactF32Bits, f64HighWord, pow2 } from './bits.js';
 
 /**
  * A small binary floating-point format: sign bit, `expBits` exponent, `manBits` mantissa, subnormals.
@@ -31,6 +31,8 @@ export interface MiniFloat {
   readonly nanCode: number;
   /** Largest finite value. */
   readonly max: number;
+  /** Derived: (127 - bias) << manBits, turns float32 exponent+mantissa bits into this format's. */
+  readonly rebias: number;
 }
 
 export function defineMiniFloat(
@@ -66,6 +68,7 @@ export function defineMiniFloat(
           ? (expMask << manBits) | manMask
           : -1,
     max: 0,
+    rebias: (127 - bias) * (1 << manBits),
   };
   f.max = ((f.manScale + maxMan) / f.manScale) * 2 ** (topExp - bias);
   return Object.freeze(f);
@@ -98,6 +101,45 @@ export function decodeMiniFloat(f: MiniFloat, code: number): number {
  * formats without NaN (e2m1) throw E_RANGE.
  */
 export function encodeMiniFloat(f: MiniFloat, x: number, saturate = false): number {
+  const bits = exactF32Bits(x);
+  return bits >= 0 ? encodeFromF32Bits(f, bits, saturate) : encodeFromF64(f, x, saturate);
+}
+
+/**
+ * Fast path for values that are exactly float32 (most inputs come from Float32Arrays): integer-only
+ * rounding of the float32 bit pattern, same rules as encodeFromF64.
+ */
+function encodeFromF32Bits(f: MiniFloat, u: number, saturate: boolean): number {
+  const sign = u >>> 31 === 1 ? f.signBit : 0;
+  const a = u & 0x7fffffff;
+  if (a === 0) return sign;
+  if (a >= 0x7f800000) return sign | overflowCode(f, saturate); // ±inf (NaN never reaches here)
+  const e = (a >>> 23) - 127; // -127 for float32 subnormals
+  if (e >= f.emin) {
+    // Normal in the target: drop 23 - manBits mantissa bits, ties to even, then re-bias the exponent.
+    const shift = 23 - f.manBits;
+    let q = a >>> shift;
+    if (shift > 0) {
+      const rem = a & ((1 << shift) - 1);
+      const half = 1 << (shift - 1);
+      if (rem > half || (rem === half && (q & 1) === 1)) q++;
+    }
+    const code = q - f.rebias;
+    return code > f.maxCode ? sign | overflowCode(f, saturate) : sign | code;
+  }
+  // Subnormal (or zero) in the target: the code is the value in units of 2^(emin - manBits).
+  const mant = e === -127 ? a : (a & 0x7fffff) | 0x800000;
+  const shift = 23 + f.emin - f.manBits - (e === -127 ? -126 : e);
+  if (shift >= 25) return sign; // below half the smallest subnormal
+  if (shift === 0) return sign | mant; // only f32 itself: its subnormals are exact
+  let q = mant >>> shift;
+  const rem = mant & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  if (rem > half || (rem === half && (q & 1) === 1)) q++;
+  return sign | q; // q === manScale is the smallest normal's code, as it should be
+}
+
+function encodeFromF64(f: MiniFloat, x: number, saturate: boolean): number {
   if (Number.isNaN(x)) {
     if (f.nanCode < 0)
       fail('E_RANGE', `${f.name} has no NaN`, { arg: 'value', expected: 'a number', actual: 'NaN' });
