@@ -1,8 +1,12 @@
 import {
+  calcDiff,
   contracts,
   createContext,
+  DEFAULT_AMAX_EPS,
   isGemmkitError,
   nanTensor,
+  quantizeFp8Blocks,
+  Random,
   randomTensor,
   Tensor,
   tensorFrom,
@@ -162,5 +166,47 @@ describe('raggedMMoeGemm8bit padding rows and bad index data', () => {
     const plan = contracts.raggedMMoeGemm8bit.validate({ ...ops, raggedTokensInfo: info });
     expect(plan.activeRows).toBe(2);
     expect(contracts.raggedMMoeGemm8bit.flops(plan)).toBe(2 * 2 * 8 * 64);
+  });
+});
+
+describe('raggedMMoeGemm8bit against unquantized inputs (scale semantics end to end)', () => {
+  it('per-token 1x128 A and 128x128 B quantized with the core quantizer: calcDiff ≤ 1e-3', () => {
+    const [e, n, k] = [2, 160, 384];
+    const info = [...new Array(5).fill(0), ...new Array(123).fill(-1), ...new Array(9).fill(1)];
+    const m = info.length;
+    const x = new Random(42);
+    const af = x.fillNormal(new Float64Array(m * k));
+    const bf = x.fillNormal(new Float64Array(e * n * k));
+    const qa = quantizeFp8Blocks(af, [1, m, k], [1, 128], {
+      dtype: 'e4m3',
+      eps: DEFAULT_AMAX_EPS,
+      ue8m0: false,
+    });
+    const qb = quantizeFp8Blocks(bf, [e, n, k], [128, 128], {
+      dtype: 'e4m3',
+      eps: DEFAULT_AMAX_EPS,
+      ue8m0: false,
+    });
+    const kb = Math.ceil(k / 128);
+    const out = gk.ops.raggedMMoeGemm8bit({
+      a: Tensor.host('e4m3', [m, k], qa.codes),
+      aScale: tensorFrom('f32', [m, kb], qa.scales),
+      b: Tensor.host('e4m3', [e, n, k], qb.codes),
+      bScale: tensorFrom('f32', [e, Math.ceil(n / 128), kb], qb.scales),
+      raggedTokensInfo: tensorFrom('i32', [m], info),
+      out: nanTensor('bf16', [m, n]),
+    });
+    const got: number[] = [];
+    const want: number[] = [];
+    for (let r = 0; r < m; r++) {
+      if (info[r] < 0) continue;
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let kk = 0; kk < k; kk++) s += af[r * k + kk] * bf[(info[r] * n + c) * k + kk];
+        want.push(s);
+        got.push(at(out, r, c));
+      }
+    }
+    expect(calcDiff(got, want)).toBeLessThan(1e-3);
   });
 });
