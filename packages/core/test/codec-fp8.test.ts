@@ -63,6 +63,9 @@ describe.each([
       const mid = (vals[i] + vals[i + 1]) / 2;
       xs.push(mid, -mid, vals[i], mid * (1 + 2 ** -52), mid * (1 - 2 ** -52));
     }
+    // float32-exact inputs (integer fast path), including float32 subnormals.
+    for (let i = 0; i < 20000; i++) xs.push(Math.fround(xs[i]));
+    for (let i = 0; i < 200; i++) xs.push(rng.int(1, 2 ** 23) * 2 ** -149, 2 ** -(100 + (i % 50)));
     const enc = encodeArray(dtype, xs);
     for (let i = 0; i < xs.length; i++) {
       const want = refEncode(ref, xs[i]);

@@ -63,6 +63,10 @@ describe.each([
       xs.push(mid, -mid, mid * (1 + 2 ** -50), mid * (1 - 2 ** -50));
     }
     xs.push(max, max * 1.0001, -max * 1.01, 1e300, 5e-324, -5e-324, 0, -0);
+    // float32-exact inputs take the integer fast path: random float32s, float32 subnormals, huge float32s.
+    for (let i = 0; i < 4000; i++) xs.push(Math.fround(xs[i]));
+    for (let i = 0; i < 500; i++) xs.push(rng.int(1, 2 ** 23) * 2 ** -149 * (i % 2 ? -1 : 1));
+    xs.push(2 ** -149, 3.4028234663852886e38, -3.4028234663852886e38, Math.fround(max * 1.0001));
     const enc = new Uint16Array(encodeArray(dtype, xs).buffer);
     for (let i = 0; i < xs.length; i++) {
       const want = refEncode(ref, xs[i]);
