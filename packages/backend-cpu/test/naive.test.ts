@@ -207,8 +207,10 @@ function naive(c: AnyConformanceCase, args: any): { want: number[]; dtype: strin
       const N = A.b.shape[1];
       const vec = (A.format ?? 'nvfp4') === 'nvfp4' ? 16 : 32;
       const linear = A.scaleLayout === 'linear';
-      const scaleAt = (sc: number[], shape: number[], r: number, kb: number) =>
-        sc[linear ? r * shape[1] + kb : swz(r, kb, shape[1])];
+      const kbs = K / vec;
+      const kpad = Math.ceil(kbs / 4) * 4;
+      const scaleAt = (sc: number[], _shape: number[], r: number, kb: number) =>
+        sc[linear ? r * kbs + kb : swz(r, kb, kpad)];
       const a = vals(A.a);
       const saV = A.aScale ? vals(A.aScale) : null;
       const bt = vals(A.b.transpose(0, 1)); // [N, K/2] bytes → [N, K] values

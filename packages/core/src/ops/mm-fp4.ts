@@ -32,7 +32,8 @@ export interface MmFp4Args {
   /** Default 'nvfp4'. */
   format?: Fp4Format;
   /**
-   * Default 'swizzle128x4': the scale tensor is `[roundup(rows,128), roundup(K/vec,4)]` bytes holding
+   * Default 'swizzle128x4': the scale tensor is `[roundup(rows,128), roundup(K/vec,4)]` (or that many bytes
+   * flat, as quantNvfp4/quantMxfp4 return them) holding
    * (r, kb) at `(r/128 · Kpad/4 + kb/4)·512 + (r%32)·16 + ((r%128)/32)·4 + kb%4`. 'linear': `[rows, K/vec]` row-major.
    */
   scaleLayout?: Fp4ScaleLayout;
@@ -110,7 +111,9 @@ export const mmFp4 = defineOp<MmFp4Args, MmFp4Plan, Tensor>({
     const checkScale = (t: Tensor | undefined, arg: string, shape: [number, number]) => {
       checkTensor(t, arg);
       checkDtype(t, arg, [scaleDtype]);
-      checkShape(t, arg, shape);
+      // Swizzled scales may also come flat (`[rowsPad·kPad]`, as the quantizers return them): same bytes.
+      if (!(scaleLayout === 'swizzle128x4' && t.rank === 1 && t.shape[0] === shape[0] * shape[1]))
+        checkShape(t, arg, shape);
       if (!t.isContiguous)
         fail('E_LAYOUT', 'block scales must be contiguous', {
           arg,

@@ -11,6 +11,8 @@ interface Opts {
   format?: 'nvfp4' | 'mxfp4';
   layout?: 'swizzle128x4' | 'linear';
   w4a16?: boolean;
+  /** Swizzled scales passed flat (1-D), as the quantizers return them. */
+  flat?: boolean;
   outDtype?: 'bf16' | 'f16';
   alpha?: number;
 }
@@ -21,6 +23,8 @@ function blockScales(format: 'nvfp4' | 'mxfp4', shape: [number, number], seed: n
     : rnd('ue8m0', shape, seed, salt);
 }
 
+const flatten = (t: Tensor, flat?: boolean) => (flat ? t.reshape([t.numel]) : t);
+
 function build(seed: number, o: Opts): MmFp4Args {
   const format = o.format ?? 'nvfp4';
   const layout = o.layout ?? 'swizzle128x4';
@@ -29,8 +33,10 @@ function build(seed: number, o: Opts): MmFp4Args {
   return {
     a: o.w4a16 ? rnd('bf16', [o.m, o.k], seed, 1) : rnd('e2m1x2', [o.m, o.k / 2], seed, 1, { std: 2 }),
     b: kMajor('e2m1x2', [o.k / 2, o.n], seed, 2, { std: 2 }),
-    aScale: o.w4a16 ? undefined : blockScales(format, fp4ScaleShape(o.m, kb, layout), seed, 3),
-    bScale: blockScales(format, fp4ScaleShape(o.n, kb, layout), seed, 4),
+    aScale: o.w4a16
+      ? undefined
+      : flatten(blockScales(format, fp4ScaleShape(o.m, kb, layout), seed, 3), o.flat),
+    bScale: flatten(blockScales(format, fp4ScaleShape(o.n, kb, layout), seed, 4), o.flat),
     alpha: o.alpha === undefined ? undefined : scalarF32(o.alpha),
     format: o.format,
     scaleLayout: o.layout,
@@ -45,6 +51,7 @@ const cases: Array<[string, Opts]> = [
   ['nvfp4 linear odd m,n k=96 f16', { m: 37, n: 53, k: 96, layout: 'linear', outDtype: 'f16', alpha: 0.25 }],
   ['nvfp4 swizzled m=130 (two row tiles)', { m: 130, n: 72, k: 160 }],
   ['mxfp4 swizzled', { m: 19, n: 129, k: 320, format: 'mxfp4' }],
+  ['nvfp4 swizzled scales passed flat', { m: 7, n: 33, k: 128, flat: true, alpha: 0.5 }],
   ['mxfp4 linear', { m: 3, n: 40, k: 64, format: 'mxfp4', layout: 'linear', alpha: 2 }],
   ['W4A16 nvfp4 swizzled', { m: 5, n: 64, k: 128, w4a16: true }],
   [
@@ -91,6 +98,12 @@ export const mmFp4BadInputs: BadInputCase<'mmFp4'>[] = [
   bad('W4A16 with an aScale', 'E_UNSUPPORTED', `${A}.aScale`, (a, s) => ({
     ...a,
     a: rnd('bf16', [4, 64], s, 9),
+  })),
+  bad('flat scales with the linear layout', 'E_SHAPE', `${A}.aScale`, (a, s) => ({
+    ...a,
+    scaleLayout: 'linear',
+    aScale: rnd('e4m3', [16], s, 9),
+    bScale: rnd('e4m3', [8, 4], s, 8),
   })),
   bad('bScale not contiguous', 'E_LAYOUT', `${A}.bScale`, (a, s) => ({
     ...a,
