@@ -1,0 +1,632 @@
+#!/usr/bin/env node
+// GPU-tier runner (runs from .gpu-bundle/app on the GPU host; see scripts/gpu-tier.sh). Sections:
+//   runtime      bindings/runtime self-checks: memory, staging, allocator reuse, JIT + launch with every
+//                argument kind, clusters, >48 KiB shared memory, TMA descriptor + load, status word,
+//                events, cuBLASLt bf16/FP8 vs the CPU reference, OOM recovery, dispose/re-create
+//   jit          cold NVRTC/nvcc compile, warm start in a fresh process, concurrent processes on one cache
+//   conformance  the shared conformance + bad-input matrix of @gemmkit/core/conformance on 'cuda' vs 'cpu'
+//   bench        a short bench (CUDA events) of bmmFp16 / bmmFp8 and the other dense GEMMs where cases exist
+// Each check records ok/failures/details; results go to <out>/gpu-tier.json. Exit code 1 if any check fails.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpu } from '@gemmkit/backend-cpu';
+import { CudaRuntime, cuda, cudaRuntimeOf } from '@gemmkit/backend-cuda';
+import { calcDiff, contracts, createContext, GemmkitError, maxAbsDiff, randn, Tensor } from '@gemmkit/core';
+import {
+  badInputCases,
+  conformanceCases,
+  moveView,
+  runBadInputCase,
+  runConformanceCase,
+} from '@gemmkit/core/conformance';
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return dflt;
+  return argv[i].includes('=') ? argv[i].split('=').slice(1).join('=') : argv[i + 1];
+};
+const quick = argv.includes('--quick');
+
+// Child modes (JIT warm start / concurrency): compile one kernel in a fresh process and report.
+if (argv[0] === '--jit-child') {
+  const [, cacheDir, compiler] = argv;
+  const t0 = performance.now();
+  const rt = CudaRuntime.create({ cacheDir, compiler });
+  const t1 = performance.now();
+  const k = rt.getKernel(JIT_SPEC());
+  const t2 = performance.now();
+  console.log(
+    JSON.stringify({
+      createMs: t1 - t0,
+      getKernelMs: t2 - t1,
+      source: rt.jitStats.last?.source,
+      regs: k.numRegs,
+    }),
+  );
+  rt.dispose();
+  process.exit(0);
+}
+
+function JIT_SPEC() {
+  // The project's biggest kernel (Hopper FP8 GEMM, default config) as the cold/warm compile workload.
+  return { file: 'sm90/fp8_gemm_sm90.cu', name: 'fp8_gemm_sm90', arch: 'sm_90a' };
+}
+
+const outDir = opt('out', join(process.cwd(), 'test-output', 'gpu-tier'));
+const only = new Set((opt('only', 'runtime,jit,conformance,bench') ?? '').split(','));
+mkdirSync(outDir, { recursive: true });
+const results = { startedAt: new Date().toISOString(), node: process.version, sections: {} };
+let failed = 0;
+
+async function check(section, name, fn) {
+  const t0 = performance.now();
+  const rec = { name, ok: true, ms: 0, details: undefined, failures: [] };
+  try {
+    rec.details = await fn((msg) => rec.failures.push(msg));
+  } catch (e) {
+    rec.failures.push(e instanceof GemmkitError ? `${e.code}: ${e.message}` : String(e?.stack ?? e));
+  }
+  rec.ok = rec.failures.length === 0;
+  rec.ms = Math.round(performance.now() - t0);
+  if (!rec.ok) failed++;
+  (results.sections[section] ??= []).push(rec);
+  console.log(
+    `${rec.ok ? 'PASS' : 'FAIL'} [${section}] ${name} (${rec.ms} ms)${rec.ok ? '' : `\n   ${rec.failures.join('\n   ')}`}`,
+  );
+  return rec;
+}
+
+function save() {
+  results.finishedAt = new Date().toISOString();
+  results.failed = failed;
+  writeFileSync(
+    join(outDir, 'gpu-tier.json'),
+    JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? `${v}` : v), 2),
+  );
+}
+
+const expectEq = (fail, what, a, b) => {
+  if (a !== b) fail(`${what}: expected ${b}, got ${a}`);
+};
+
+// ---------------------------------------------------------------------------------------------------
+const ctx = await createContext({ backends: [cuda(), cpu()], validate: 'full' });
+const status = ctx.status.find((s) => s.name === 'cuda');
+results.cuda = status;
+console.log(
+  `cuda: ${status.available ? `${status.capabilities.device} ${status.capabilities.arch}` : `unavailable: ${status.reason}`}`,
+);
+if (!status.available) {
+  failed++;
+  save();
+  process.exit(1);
+}
+const backend = ctx.get('cuda');
+const rt = cudaRuntimeOf(backend);
+results.device = rt.device;
+try {
+  results.compiler = rt.compiler.backend().id;
+} catch (e) {
+  results.compiler = `unavailable: ${e.message}`;
+}
+console.log(`compiler: ${results.compiler}; cache: ${rt.compiler.cache?.dir}`);
+
+const f32 = (t) => new Float32Array(t.hostBytes().slice().buffer);
+const devF32 = (arr) =>
+  backend.fromHost(Tensor.host('f32', [arr.length], new Uint8Array(new Float32Array(arr).buffer)));
+
+const ARGS_SRC = `
+#include "status.cuh"
+struct alignas(8) Pair { int a; float b; };
+struct alignas(64) Map128 { unsigned long long w[16]; };
+extern "C" __global__ void gk_args(double* out, int i32, unsigned u32, float f32, long long i64, double f64,
+                                   unsigned long long u64, Pair p, const __grid_constant__ Map128 m) {
+  if (threadIdx.x == 0 && blockIdx.x == 0) {
+    out[0] = i32; out[1] = u32; out[2] = f32; out[3] = (double)i64; out[4] = f64; out[5] = (double)(u64 >> 12);
+    out[6] = p.a; out[7] = p.b; out[8] = (double)m.w[0]; out[9] = (double)m.w[15];
+  }
+}
+extern "C" __global__ void gk_scale(float* y, const float* x, float a, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) y[i] = a * x[i];
+}
+extern "C" __global__ void gk_cluster(unsigned* out) {
+  unsigned r, n;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+  asm volatile("mov.u32 %0, %%cluster_nctarank;" : "=r"(n));
+  if (threadIdx.x == 0) out[blockIdx.x] = r | (n << 8);
+}
+extern "C" __global__ void gk_smem(float* out, int n) {
+  extern __shared__ float s[];
+  for (int i = threadIdx.x; i < n; i += blockDim.x) s[i] = i * 0.5f;
+  __syncthreads();
+  for (int i = threadIdx.x; i < n; i += blockDim.x) out[i] = s[n - 1 - i];
+}
+extern "C" __global__ void gk_status(const int* idx, int n, int limit, float* out, unsigned* status) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int v = idx[i];
+  if (v < 0 || v >= limit) { gk_raise(status, GK_STATUS_BAD_EXPERT_ID); out[i] = -1.f; }
+  else out[i] = (float)v;
+}
+struct alignas(64) TmaDesc { unsigned long long w[16]; };
+extern "C" __global__ void gk_tma(const __grid_constant__ TmaDesc tm, float* out, int x0, int y0) {
+  __shared__ alignas(128) float tile[32 * 32];
+  __shared__ alignas(8) unsigned long long bar;
+  unsigned b = (unsigned)__cvta_generic_to_shared(&bar);
+  if (threadIdx.x == 0) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" :: "r"(b));
+    asm volatile("fence.proxy.async.shared::cta;");
+    unsigned long long st;
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 %0, [%1], %2;" : "=l"(st) : "r"(b), "r"(32 * 32 * 4));
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];"
+                 :: "r"((unsigned)__cvta_generic_to_shared(tile)), "l"(&tm), "r"(x0), "r"(y0), "r"(b) : "memory");
+    asm volatile("{\\n .reg .pred p;\\n W: mbarrier.try_wait.parity.shared::cta.b64 p, [%0], 0;\\n @!p bra W;\\n}" :: "r"(b) : "memory");
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < 32 * 32; i += blockDim.x) out[i] = tile[i];
+}
+`;
+const K = (name, extra = {}) => rt.getKernel({ source: ARGS_SRC, name, ...extra });
+
+if (only.has('runtime')) {
+  await check('runtime', 'device info and arch caps', (fail) => {
+    const d = rt.device;
+    if (!/^sm_\d+a?$/.test(d.arch)) fail(`arch ${d.arch}`);
+    if (d.cc[0] === 9 && d.cc[1] === 0) expectEq(fail, 'arch on cc 9.0', d.arch, 'sm_90a');
+    if (d.smCount < 1) fail('smCount');
+    return {
+      name: d.name,
+      cc: d.cc,
+      arch: d.arch,
+      smCount: d.smCount,
+      l2: d.l2Bytes,
+      smemOptin: d.maxSharedOptin,
+      mem: d.totalMemBytes,
+      driver: d.driverVersion,
+    };
+  });
+
+  await check('runtime', 'host↔device round trip through pinned staging (1 B .. 40 MiB)', async (fail) => {
+    for (const n of [1, 4097, 3 << 20, 40 << 20]) {
+      const src = new Uint8Array(n);
+      for (let i = 0; i < n; i++) src[i] = (i * 2654435761) >>> 24;
+      const t = backend.fromHost(Tensor.host('u8', [n], src));
+      src.fill(0); // the upload captured the bytes already
+      const back = (await t.toHost()).hostBytes();
+      for (let i = 0; i < n; i++)
+        if (back[i] !== (i * 2654435761) >>> 24) {
+          fail(`size ${n}: byte ${i} differs`);
+          break;
+        }
+      t.dispose();
+    }
+  });
+
+  await check('runtime', 'caching allocator: no cuMemAlloc per op', async (fail) => {
+    const before = rt.allocator.stats.deviceAllocs;
+    for (let i = 0; i < 200; i++) backend.empty('f32', [1024, 257]).dispose();
+    const x = devF32(Array.from({ length: 1000 }, (_, i) => i));
+    const mid = rt.allocator.stats.deviceAllocs;
+    for (let i = 0; i < 100; i++) {
+      const y = backend.empty('f32', [1000]);
+      K('gk_scale').launch({ grid: 4, block: 256, args: [y, x, { f32: 2 }, { i32: 1000 }] });
+      y.dispose();
+    }
+    await rt.sync();
+    if (rt.allocator.stats.deviceAllocs - mid > 1)
+      fail(`${rt.allocator.stats.deviceAllocs - mid} cuMemAlloc calls for 100 ops`);
+    x.dispose();
+    return { deviceAllocs: rt.allocator.stats.deviceAllocs - before, hits: rt.allocator.stats.hits };
+  });
+
+  await check(
+    'runtime',
+    'JIT + launch with every argument kind (i32 u32 f32 i64 f64 u64 struct 128-B map)',
+    async (fail) => {
+      const k = K('gk_args');
+      const out = backend.empty('i64', [10]); // read back as f64
+      const pair = new Uint8Array(8);
+      new DataView(pair.buffer).setInt32(0, -42, true);
+      new DataView(pair.buffer).setFloat32(4, 0.75, true);
+      const map = new Uint8Array(128);
+      new DataView(map.buffer).setBigUint64(0, 123456789n, true);
+      new DataView(map.buffer).setBigUint64(120, 987654321n, true);
+      k.launch({
+        grid: 1,
+        block: 32,
+        args: [
+          out,
+          { i32: -7 },
+          { u32: 4000000000 },
+          { f32: 1.5 },
+          { i64: -(2n ** 40n) },
+          { f64: 0.1 },
+          { u64: 2n ** 63n },
+          { bytes: pair, align: 8 },
+          { bytes: map, align: 64 },
+        ],
+      });
+      const got = new Float64Array((await out.toHost()).hostBytes().slice().buffer);
+      const want = [-7, 4000000000, 1.5, -(2 ** 40), 0.1, 2 ** 51, -42, 0.75, 123456789, 987654321];
+      want.forEach((w, i) => {
+        if (got[i] !== w) fail(`arg ${i}: expected ${w}, got ${got[i]}`);
+      });
+      return { regs: k.numRegs, compiler: rt.jitStats.last };
+    },
+  );
+
+  await check('runtime', 'thread-block cluster launch (cuLaunchKernelEx)', async (fail) => {
+    const out = backend.empty('i32', [8]);
+    K('gk_cluster').launch({ grid: 8, block: 32, cluster: [2, 1, 1], args: [out] });
+    const got = new Int32Array((await out.toHost()).hostBytes().slice().buffer);
+    got.forEach((v, i) => expectEq(fail, `block ${i}`, v, (i % 2) | (2 << 8)));
+    let e = null;
+    try {
+      K('gk_cluster').launch({ grid: 7, block: 32, cluster: 2, args: [out] });
+    } catch (err) {
+      e = err;
+    }
+    if (!(e instanceof GemmkitError && e.code === 'E_RANGE'))
+      fail('grid not divisible by cluster was not rejected');
+  });
+
+  await check('runtime', 'dynamic shared memory above 48 KiB', async (fail) => {
+    const n = Math.floor((rt.device.maxSharedOptin - 1024) / 4);
+    const out = backend.empty('f32', [n]);
+    K('gk_smem').launch({ grid: 1, block: 256, sharedBytes: n * 4, args: [out, { i32: n }] });
+    const got = f32(await out.toHost());
+    for (let i = 0; i < n; i++)
+      if (got[i] !== (n - 1 - i) * 0.5) {
+        fail(`element ${i}`);
+        break;
+      }
+    let e = null;
+    try {
+      K('gk_smem').launch({
+        grid: 1,
+        block: 256,
+        sharedBytes: rt.device.maxSharedOptin + 1,
+        args: [out, { i32: 1 }],
+      });
+    } catch (err) {
+      e = err;
+    }
+    if (!(e instanceof GemmkitError && e.code === 'E_RANGE'))
+      fail('oversized shared memory was not rejected');
+    return { sharedBytes: n * 4 };
+  });
+
+  await check(
+    'runtime',
+    'TMA descriptor (cuTensorMapEncodeTiled) + cp.async.bulk.tensor load',
+    async (fail) => {
+      if (rt.device.cc[0] < 9) return { skipped: 'needs sm_90' };
+      const rows = 64;
+      const cols = 96;
+      const host = Float32Array.from({ length: rows * cols }, (_, i) => i);
+      const src = backend.fromHost(Tensor.host('f32', [rows, cols], new Uint8Array(host.buffer)));
+      const tm = rt.tensorMap({ tensor: src, box: [32, 32] });
+      const out = backend.empty('f32', [32 * 32]);
+      K('gk_tma').launch({ grid: 1, block: 128, args: [tm, out, { i32: 32 }, { i32: 32 }] });
+      const got = f32(await out.toHost());
+      for (let r = 0; r < 32; r++)
+        for (let c = 0; c < 32; c++)
+          if (got[r * 32 + c] !== host[(32 + r) * cols + 32 + c]) {
+            fail(`tile (${r},${c}) = ${got[r * 32 + c]}`);
+            return;
+          }
+    },
+  );
+
+  await check('runtime', 'device status word: flag → E_RANGE at sync, reset, context alive', async (fail) => {
+    const idx = backend.fromHost(
+      Tensor.host(
+        'i32',
+        [256],
+        new Uint8Array(Int32Array.from({ length: 256 }, (_, i) => (i === 77 ? 1000 : i % 8)).buffer),
+      ),
+    );
+    const out = backend.empty('f32', [256]);
+    K('gk_status').launch({
+      grid: 1,
+      block: 256,
+      args: [idx, { i32: 256 }, { i32: 8 }, out, rt.status.arg('testOp')],
+    });
+    let e = null;
+    try {
+      await backend.sync();
+    } catch (err) {
+      e = err;
+    }
+    if (!(e instanceof GemmkitError && e.code === 'E_RANGE')) fail(`expected E_RANGE, got ${e}`);
+    else if (!/testOp/.test(e.message) || !/bad_expert_id/.test(e.message))
+      fail(`message lacks op/flag: ${e.message}`);
+    await backend.sync(); // reset: no error now
+    K('gk_status').launch({
+      grid: 1,
+      block: 256,
+      args: [idx, { i32: 76 }, { i32: 8 }, out, rt.status.arg('testOp')],
+    });
+    await backend.sync();
+    const got = f32(await out.toHost());
+    expectEq(fail, 'skipped bad entry', got[77], -1);
+    expectEq(fail, 'good entry', got[9], 1);
+    return { message: e?.message };
+  });
+
+  await check('runtime', 'events: elapsed time', async (fail) => {
+    const a = rt.createEvent();
+    const b = rt.createEvent();
+    const x = backend.empty('f32', [1 << 24]);
+    rt.record(a);
+    rt.fill(rt.tensorAddress(x), 0, x.nbytes);
+    rt.record(b);
+    const ms = rt.elapsedMs(a, b);
+    if (!(ms > 0 && ms < 1000)) fail(`elapsed ${ms}`);
+    rt.destroyEvent(a);
+    rt.destroyEvent(b);
+    x.dispose();
+    return { memset64MiBMs: ms, GBps: (64 * 2 ** 20) / (ms * 1e6) };
+  });
+
+  const vsCpu = async (fail, op, args, tol) => {
+    const host = { ...args };
+    const onCuda = Object.fromEntries(
+      Object.entries(args).map(([k, v]) => [k, v instanceof Tensor ? moveView(ctx, v, 'cuda') : v]),
+    );
+    const y = ctx.run(op, onCuda, { backend: 'cuda' });
+    const ref = ctx.run(op, host, { backend: 'cpu' });
+    const yh = await y.toHost();
+    const d = calcDiff(yh, ref);
+    if (!(d <= tol)) fail(`${op}: calcDiff ${d} > ${tol}`);
+    return { calcDiff: d, maxAbs: maxAbsDiff(yh, ref) };
+  };
+
+  await check('runtime', 'cuBLASLt bmmFp16 (bf16, f16, strided B, +C) vs CPU', async (fail) => {
+    const out = {};
+    out.bf16 = await vsCpu(
+      fail,
+      'bmmFp16',
+      { a: randn('bf16', [2, 96, 256], 1), b: randn('bf16', [2, 256, 80], 2), outDtype: 'bf16' },
+      1e-5,
+    );
+    out.f16c = await vsCpu(
+      fail,
+      'bmmFp16',
+      {
+        a: randn('f16', [3, 33, 128], 3),
+        b: randn('f16', [3, 128, 40], 4),
+        outDtype: 'f16',
+        c: randn('f16', [3, 33, 40], 5),
+      },
+      1e-5,
+    );
+    out.colB = await vsCpu(
+      fail,
+      'bmmFp16',
+      {
+        a: randn('bf16', [2, 64, 128], 6),
+        b: randn('bf16', [2, 72, 128], 7).transpose(1, 2),
+        outDtype: 'bf16',
+      },
+      1e-5,
+    );
+    return out;
+  });
+
+  await check('runtime', 'cuBLASLt bmmFp8 (e4m3 TN, per-tensor scales) vs CPU', async (fail) => {
+    const s = (v) => Tensor.host('f32', [1], new Uint8Array(new Float32Array([v]).buffer));
+    return {
+      e4m3: await vsCpu(
+        fail,
+        'bmmFp8',
+        {
+          a: randn('e4m3', [2, 128, 256], 8),
+          b: randn('e4m3', [2, 64, 256], 9).transpose(1, 2),
+          aScale: s(0.5),
+          bScale: s(0.25),
+          outDtype: 'bf16',
+        },
+        1e-5,
+      ),
+      mixed: await vsCpu(
+        fail,
+        'bmmFp8',
+        {
+          a: randn('e4m3', [1, 64, 128], 10),
+          b: randn('e5m2', [1, 32, 128], 11).transpose(1, 2),
+          aScale: s(2),
+          bScale: s(1),
+          outDtype: 'f16',
+        },
+        1e-5,
+      ),
+    };
+  });
+
+  await check('runtime', 'E_OOM on a huge allocation; context stays usable', async (fail) => {
+    let e = null;
+    try {
+      backend.empty('u8', [2 ** 44]);
+    } catch (err) {
+      e = err;
+    }
+    if (!(e instanceof GemmkitError && e.code === 'E_OOM')) fail(`expected E_OOM, got ${e}`);
+    const x = devF32([1, 2, 3]);
+    const y = backend.empty('f32', [3]);
+    K('gk_scale').launch({ grid: 1, block: 32, args: [y, x, { f32: 3 }, { i32: 3 }] });
+    const got = f32(await y.toHost());
+    if (got.join() !== '3,6,9') fail(`after OOM: ${got.join()}`);
+    return { message: e?.message };
+  });
+
+  await check('runtime', 'launch errors are typed (missing kernel, bad block)', async (fail) => {
+    let e = null;
+    try {
+      rt.getKernel({ source: ARGS_SRC, name: 'no_such_kernel' });
+    } catch (err) {
+      e = err;
+    }
+    if (!(e instanceof GemmkitError && e.code === 'E_COMPILE')) fail(`missing kernel: ${e}`);
+    e = null;
+    try {
+      K('gk_scale').launch({ grid: 1, block: 2048, args: [] });
+    } catch (err) {
+      e = err;
+    }
+    if (!(e instanceof GemmkitError && e.code === 'E_RANGE')) fail(`bad block: ${e}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+const runChild = (args) =>
+  new Promise((resolve) => {
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--jit-child', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => {
+      try {
+        resolve({ code, ...JSON.parse(out.trim().split('\n').pop()) });
+      } catch {
+        resolve({ code, error: (err || out).slice(-2000) });
+      }
+    });
+  });
+
+if (only.has('jit')) {
+  for (const compiler of ['nvrtc', 'nvcc']) {
+    await check('jit', `cold compile, warm start and 4 concurrent processes (${compiler})`, async (fail) => {
+      const dir = mkdtempSync(join(tmpdir(), `gk-jit-${compiler}-`));
+      const cold = await runChild([dir, compiler]);
+      if (cold.code !== 0 || cold.source !== 'compiled') fail(`cold: ${JSON.stringify(cold)}`);
+      const warm = await runChild([dir, compiler]);
+      if (warm.code !== 0 || warm.source !== 'disk') fail(`warm: ${JSON.stringify(warm)}`);
+      const dir2 = mkdtempSync(join(tmpdir(), `gk-jitc-${compiler}-`));
+      const conc = await Promise.all([0, 1, 2, 3].map(() => runChild([dir2, compiler])));
+      conc.forEach((c, i) => {
+        if (c.code !== 0) fail(`concurrent ${i}: ${JSON.stringify(c)}`);
+      });
+      const files = readdirSync(dir2);
+      if (files.length !== 1 || !files[0].endsWith('.cubin'))
+        fail(`cache dir after concurrent compiles: ${files.join(', ')}`);
+      const after = await runChild([dir2, compiler]);
+      if (after.source !== 'disk') fail(`after concurrent: ${JSON.stringify(after)}`);
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir2, { recursive: true, force: true });
+      return {
+        kernel: JIT_SPEC(),
+        coldMs: cold.getKernelMs,
+        warmMs: warm.getKernelMs,
+        runtimeCreateMs: warm.createMs,
+        concurrent: conc.map((c) => c.source),
+      };
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+if (only.has('conformance')) {
+  const ops = new Set(backend.capabilities.ops);
+  const byOp = {};
+  for (const c of conformanceCases) {
+    if (!ops.has(c.op)) continue;
+    await check('conformance', `${c.op}: ${c.name}`, async (fail) => {
+      const r = await runConformanceCase(ctx, c, { backend: 'cuda', reference: 'cpu' });
+      for (const f of r.failures) fail(f);
+      (byOp[c.op] ??= { pass: 0, fail: 0 })[r.failures.length ? 'fail' : 'pass']++;
+      return r.metrics;
+    });
+  }
+  for (const c of badInputCases) {
+    if (!ops.has(c.op)) continue;
+    await check('bad-input', `${c.op} rejects ${c.name} with ${c.code}`, async (fail) => {
+      const r = await runBadInputCase(ctx, c, { backend: 'cuda' });
+      for (const f of r.failures) fail(f);
+    });
+  }
+  results.conformanceSummary = byOp;
+  results.opsWithoutCases = [...ops].filter((o) => !conformanceCases.some((c) => c.op === o));
+}
+
+// ---------------------------------------------------------------------------------------------------
+async function timeOp(op, args, iters) {
+  const onCuda = Object.fromEntries(
+    Object.entries(args).map(([k, v]) => [k, v instanceof Tensor ? moveView(ctx, v, 'cuda') : v]),
+  );
+  const plan = contracts[op].validate(onCuda, 'fast');
+  for (let i = 0; i < 3; i++) ctx.run(op, onCuda, { backend: 'cuda' }).dispose();
+  await backend.sync();
+  const out = ctx.run(op, onCuda, { backend: 'cuda' });
+  const a = rt.createEvent();
+  const b = rt.createEvent();
+  rt.record(a);
+  for (let i = 0; i < iters; i++) ctx.run(op, { ...onCuda, out }, { backend: 'cuda' });
+  rt.record(b);
+  const ms = rt.elapsedMs(a, b) / iters;
+  await backend.sync();
+  return { ms, tflops: contracts[op].flops(plan) / (ms * 1e9), gbps: contracts[op].bytes(plan) / (ms * 1e6) };
+}
+
+if (only.has('bench')) {
+  const s = (v) => Tensor.host('f32', [1], new Uint8Array(new Float32Array([v]).buffer));
+  const sizes = quick
+    ? [[1, 4096, 4096, 4096]]
+    : [
+        [1, 4096, 4096, 4096],
+        [16, 1024, 1024, 1024],
+        [1, 16, 7168, 2048],
+        [1, 128, 7168, 2048],
+      ];
+  for (const [bt, m, n, k] of sizes) {
+    await check('bench', `bmmFp16 bf16 ${bt}x${m}x${n}x${k}`, () =>
+      timeOp(
+        'bmmFp16',
+        {
+          a: randn('bf16', [bt, m, k], 1),
+          b: randn('bf16', [bt, n, k], 2).transpose(1, 2),
+          outDtype: 'bf16',
+        },
+        10,
+      ),
+    );
+    await check('bench', `bmmFp8 e4m3 ${bt}x${m}x${n}x${k}`, () =>
+      timeOp(
+        'bmmFp8',
+        {
+          a: randn('e4m3', [bt, m, k], 3),
+          b: randn('e4m3', [bt, n, k], 4).transpose(1, 2),
+          aScale: s(1),
+          bScale: s(1),
+          outDtype: 'bf16',
+        },
+        10,
+      ),
+    );
+  }
+}
+
+save();
+await ctx.dispose();
+if (only.has('runtime')) {
+  // A second runtime after the first was disposed: primary context retain/release balance.
+  await check('runtime', 'dispose and re-create', async () => {
+    const rt2 = CudaRuntime.create();
+    const b = rt2.alloc(1024);
+    b.dispose();
+    rt2.dispose();
+  });
+}
+save();
+console.log(
+  `\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${join(outDir, 'gpu-tier.json')}`,
+);
+process.exit(failed ? 1 : 0);
