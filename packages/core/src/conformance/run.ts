@@ -25,8 +25,10 @@ export function seedOf(s: string): number {
 type Outputs = Record<string, Tensor>;
 
 async function runOnce(ctx: Context, c: AnyConformanceCase, hostArgs: unknown, backend: string) {
+  const isOutput = (path: string) =>
+    c.outputArgs ? c.outputArgs.includes(path) : /^out($|[A-Z])/.test(path);
   const fresh = mapTensors(hostArgs, (t, path) =>
-    path === 'out' ? freshView(t, c.out === 'keep' ? 'copy' : 'poison') : t,
+    isOutput(path) ? freshView(t, c.out === 'keep' ? 'copy' : 'poison') : t,
   );
   const args = mapTensors(fresh, (t) => moveView(ctx, t, backend));
   const result = ctx.run(c.op, args as any, { backend });

@@ -29,7 +29,7 @@ export interface ConformanceCase<K extends OpName = OpName> {
   readonly op: K;
   /** Short, unique within the op, e.g. `'m=1 n=257 k=384 bf16'`. */
   readonly name: string;
-  /** Fresh host tensors for the call (same seed → same data). Put `out` in the args to have it NaN-poisoned. */
+  /** Fresh host tensors for the call (same seed → same data). Put `out` (and `out*`) in the args to have them NaN-poisoned. */
   build(seed: number): OpArgs<K>;
   /** The tensors to compare; default: the op's result, which must be a Tensor. */
   output?(result: OpResult<K>, args: OpArgs<K>): Tensor | Readonly<Record<string, Tensor>>;
@@ -38,6 +38,11 @@ export interface ConformanceCase<K extends OpName = OpName> {
    * an unwritten element shows. 'keep': `out` is an input too (accumulating ops) and is copied per run.
    */
   readonly out?: 'poison' | 'keep';
+  /**
+   * Top-level argument names that are outputs written by the op (poisoned or copied per run as `out` says).
+   * Default: every tensor argument whose name starts with `out` (`out`, `outScale`, `outGlobalScale`, ...).
+   */
+  readonly outputArgs?: readonly string[];
   /**
    * Non-finite outputs are expected in places (masked rows left untouched, -inf logits); they must then
    * match the reference exactly in position and value. Default false: any NaN/inf is a failure.
