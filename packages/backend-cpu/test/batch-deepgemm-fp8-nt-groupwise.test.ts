@@ -1,9 +1,11 @@
 import { createContext, nanTensor, randomTensor, tensorFrom } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, compare } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
+const fast = await createContext({ backends: [cpu()], validate: 'fast' });
 
 describe('batchDeepgemmFp8NtGroupwise agrees with the naive formula', () => {
   for (const outDtype of ['bf16', 'f16'] as const)
@@ -46,4 +48,33 @@ describe('batchDeepgemmFp8NtGroupwise agrees with the naive formula', () => {
     expect(out.dtype).toBe('bf16');
     expect(out.shape).toEqual([1, 2, 8]);
   });
+});
+
+describe('batchDeepgemmFp8NtGroupwise bad index data', () => {
+  it("validate 'fast': maskedM outside [0, M] is clamped, then E_RANGE; the next group is not overrun", () => {
+    const args = {
+      a: randomTensor('e4m3', [2, 3, 128], { seed: 5 }),
+      b: randomTensor('e4m3', [2, 8, 128], { seed: 6 }),
+      aScale: randomTensor('f32', [2, 3, 1], { seed: 7, dist: 'uniform', low: 0.5, high: 1 }),
+      bScale: randomTensor('f32', [2, 1, 1], { seed: 8, dist: 'uniform', low: 0.5, high: 1 }),
+      maskedM: tensorFrom('i32', [2], [1000, -2]),
+      expectedM: 1,
+      out: nanTensor('bf16', [2, 3, 8]),
+    };
+    expect(() => fast.ops.batchDeepgemmFp8NtGroupwise(args)).toThrow(/E_RANGE/);
+    const want = ([g, r, c]: number[]) => {
+      if (g === 1) return null;
+      let s = 0;
+      for (let kk = 0; kk < 128; kk++)
+        s +=
+          at(args.a, g, r, kk) * at(args.aScale, g, r, 0) * at(args.b, g, c, kk) * at(args.bScale, g, 0, 0);
+      return s;
+    };
+    expect(compare(args.out, want)).toEqual([]);
+  });
+});
+
+describe('batchDeepgemmFp8NtGroupwise cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('batchDeepgemmFp8NtGroupwise'));
 });

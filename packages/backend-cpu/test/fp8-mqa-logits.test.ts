@@ -1,6 +1,7 @@
 import { createContext, nanTensor, randomTensor, tensorFrom } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, compare } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -63,4 +64,9 @@ describe('fp8MqaLogits agrees with the naive formula', () => {
     expect(() => fast.ops.fp8MqaLogits(args)).toThrow(/E_RANGE/);
     expect(compare(args.out, naive(args, [0, 6], [3, 10]))).toEqual([]);
   });
+});
+
+describe('fp8MqaLogits cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('fp8MqaLogits'));
 });

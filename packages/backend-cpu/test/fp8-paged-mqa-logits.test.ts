@@ -1,6 +1,7 @@
 import { createContext, isGemmkitError, nanTensor, randomTensor, Tensor, tensorFrom } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, compare, e4m3 } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -181,4 +182,9 @@ describe('fp8PagedMqaLogits bad index data', () => {
     const good = naive(args, [100], false, 32);
     expect(compare(args.out, ([r, j]) => (j >= 64 ? null : good([r, j])))).toEqual([]);
   });
+});
+
+describe('fp8PagedMqaLogits cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('fp8PagedMqaLogits'));
 });

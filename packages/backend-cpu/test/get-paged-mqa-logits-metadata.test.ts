@@ -1,6 +1,7 @@
 import { createContext, Tensor, tensorFrom } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -45,6 +46,7 @@ describe('getPagedMqaLogitsMetadata follows the documented split rule', () => {
     ['all zero', [[0], [0], [0]], 64, 4],
     ['more SMs than splits', [[300], [20]], 64, 132],
     ['one SM', [[5000], [1], [2048]], 64, 1],
+    ['negative lengths count as 0', [[-5], [300], [-1]], 64, 3],
   ];
   for (const [name, lens, blockKv, numSms] of cases)
     it(name, () => {
@@ -89,4 +91,9 @@ describe('getPagedMqaLogitsMetadata follows the documented split rule', () => {
     expect(loads.reduce((x, y) => x + y, 0)).toBe(splits.reduce((x, y) => x + y, 0));
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
   });
+});
+
+describe('getPagedMqaLogitsMetadata cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('getPagedMqaLogitsMetadata'));
 });

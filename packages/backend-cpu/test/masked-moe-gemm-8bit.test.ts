@@ -10,6 +10,7 @@ import {
 } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, compare } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -142,4 +143,9 @@ describe('maskedMoeGemm8bit bad index data', () => {
     expect(compare(out, maskedNaive(ops, [4, 0], 128))).toEqual([]);
     for (let m = 0; m < 4; m++) for (let n = 0; n < 8; n++) expect(Number.isNaN(at(big, 2, m, n))).toBe(true);
   });
+});
+
+describe('maskedMoeGemm8bit cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('maskedMoeGemm8bit'));
 });

@@ -1,6 +1,7 @@
 import { createContext, isGemmkitError, randomTensor, Tensor, tensorFrom } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, bitsAt, compare } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -87,4 +88,9 @@ describe('raggedKMoeGemm8bit bad index data', () => {
     expect(isGemmkitError(err, 'E_RANGE')).toBe(true);
     expect(compare(out, naive(ops, old, [128, 0, 128]))).toEqual([]);
   });
+});
+
+describe('raggedKMoeGemm8bit cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('raggedKMoeGemm8bit'));
 });

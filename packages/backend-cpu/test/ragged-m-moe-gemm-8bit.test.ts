@@ -13,6 +13,7 @@ import {
 } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, bitsAt, compare } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -209,4 +210,9 @@ describe('raggedMMoeGemm8bit against unquantized inputs (scale semantics end to 
     }
     expect(calcDiff(got, want)).toBeLessThan(1e-3);
   });
+});
+
+describe('raggedMMoeGemm8bit cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('raggedMMoeGemm8bit'));
 });

@@ -1,6 +1,7 @@
 import { createContext, isGemmkitError, nanTensor, randomTensor, tensorFrom } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../src/index.js';
+import { expectSaneCosts } from './grouped/costs.js';
 import { at, compare } from './grouped/naive.js';
 
 const gk = await createContext({ backends: [cpu()] });
@@ -88,4 +89,9 @@ describe('segmentGemm agrees with the naive formula', () => {
     expect(isGemmkitError(err, 'E_RANGE')).toBe(true);
     expect(compare(out, naive(x, w, false, [0, 2], [1]))).toEqual([]);
   });
+});
+
+describe('segmentGemm cost model', () => {
+  it('gives finite, non-negative flops and bytes for every conformance case', () =>
+    expectSaneCosts('segmentGemm'));
 });
