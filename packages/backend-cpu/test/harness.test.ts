@@ -108,6 +108,30 @@ describe('conformance harness', () => {
     await ctx.dispose();
   });
 
+  it('allowNonFinite: equal NaN patterns pass, a NaN where the reference has a value fails', async () => {
+    const k = await realKernel();
+    // Row 0 of `a` is NaN: row 0 of the output is NaN on both backends.
+    const nanRow: ConformanceCase<'bmmFp16'> = {
+      ...bmmCase,
+      name: 'nan row',
+      allowNonFinite: true,
+      build: (s) => {
+        const args = bmmCase.build(s);
+        const a = args.a.hostBytes().slice();
+        for (let i = 0; i < args.a.shape[2]; i++) a.set([0xc0, 0x7f], 2 * i);
+        return { ...args, a: Tensor.host('bf16', args.a.shape, a) };
+      },
+    };
+    expect((await check(wrapped('same2', k), nanRow)).failures).toEqual([]);
+    const extraNaN: KernelFn<'bmmFp16'> = (plan, args, kctx) => {
+      const out = k(plan, args, kctx);
+      (out.storage as any).bytes.set([0xc0, 0x7f], (out.offset + out.numel - 1) * 2);
+      return out;
+    };
+    const r = await check(wrapped('extra', extraNaN), nanRow);
+    expect(r.failures.join()).toMatch(/non-finite pattern differs/);
+  });
+
   it('exposes the brief §5 tolerances', () => {
     expect(TOLERANCE.dequantized.calcDiff).toBe(1e-5);
     expect(TOLERANCE.fp4VsUnquantized.calcDiff).toBe(2e-2);
