@@ -4,9 +4,11 @@ import { bmmFp8Workload } from './bmm-fp8.js';
 import { bmmFp16Workload } from './bmm-fp16.js';
 import { fp8BlockscaleGemmWorkload } from './fp8-blockscale-gemm.js';
 import { gemmFp8NtGroupwiseWorkload } from './gemm-fp8-nt-groupwise.js';
+import { maskedMoeGemm8bitWorkload } from './masked-moe-gemm-8bit.js';
 import { mmFp4Workload } from './mm-fp4.js';
 import { mmFp8Workload } from './mm-fp8.js';
 import { resolveParams } from './params.js';
+import { raggedMMoeGemm8bitWorkload } from './ragged-m-moe-gemm-8bit.js';
 import { tgvGemmWorkload } from './tgv-gemm.js';
 import type { Params, SizePreset, Workload } from './types.js';
 
@@ -30,6 +32,8 @@ export const workloads: Partial<Record<OpName, Workload>> = {
   mmFp4: mmFp4Workload as Workload,
   bmmFp16: bmmFp16Workload as Workload,
   tgvGemm: tgvGemmWorkload as Workload,
+  raggedMMoeGemm8bit: raggedMMoeGemm8bitWorkload as Workload,
+  maskedMoeGemm8bit: maskedMoeGemm8bitWorkload as Workload,
 };
 
 export function workloadOf(op: OpName): Workload | undefined {
