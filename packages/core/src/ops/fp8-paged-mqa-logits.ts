@@ -63,7 +63,9 @@ export const fp8PagedMqaLogits = defineOp<Fp8PagedMqaLogitsArgs, Fp8PagedMqaLogi
     'j < count(b,t) (1-D contextLens: contextLens[b] − nextN + t + 1; 2-D: contextLens[b,t]), with page ' +
     'p = blockTable[b, j/blockKv], slot s = j mod blockKv, k_j the e4m3 key and scale_j the f32 scale of (p, s): ' +
     'out[i, j] = round_f32( Σ_h weights[i,h] · relu(scale_j · Σ_d q[b,t,h,d]·k_j[d]) ), float64 accumulation. ' +
-    'Positions j in [max(count,0), maxContextLen) are −inf with cleanLogits, else untouched.',
+    'Positions j in [max(count,0), maxContextLen) are −inf with cleanLogits, else untouched. scheduleMeta only ' +
+    'partitions the work (the result does not depend on it); full validation requires it to equal the schedule ' +
+    'getPagedMqaLogitsMetadata computes for these contextLens and blockKv.',
   validate(args, mode: ValidateMode = 'full') {
     checkOperand(
       args.q,
