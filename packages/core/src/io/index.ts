@@ -5,13 +5,24 @@ export {
   loadFp8Checkpoint,
   openBlockScaledWeight,
 } from './block-scaled.js';
-export { type ByteSource, readFileBytes, writeFileBytes } from './node-fs.js';
+export {
+  type ByteSource,
+  type FileReader,
+  openFileReader,
+  readFileBytes,
+  writeFileBytes,
+} from './node-fs.js';
 export { type NpyReadOptions, parseNpy, readNpy, saveNpy, writeNpy } from './npy.js';
 export {
   parseSafetensors,
+  parseSafetensorsHeader,
   readSafetensors,
+  type SafetensorsEntry,
   type SafetensorsFile,
+  type SafetensorsHeader,
   safetensorsDtypeName,
+  safetensorsHeaderLength,
   saveSafetensors,
   writeSafetensors,
 } from './safetensors.js';
+export { openSafetensors, SafetensorsReader } from './safetensors-reader.js';

@@ -7,29 +7,71 @@ import { fail } from '../errors.js';
 /** What a reader accepts: bytes already in memory, or a file path (Node only). */
 export type ByteSource = Uint8Array | ArrayBuffer | string;
 
-/**
- * The whole file in a fresh ArrayBuffer starting at offset 0, so that typed-array views over 8-byte
- * aligned file offsets are aligned in memory too (Node's readFile may hand out pooled, unaligned Buffers).
- */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
+/** A file opened for positional reads (Node only). */
+export interface FileReader {
+  readonly path: string;
+  readonly size: number;
+  /**
+   * `length` bytes at `position`, in a fresh ArrayBuffer starting at offset 0 (so typed-array views over
+   * aligned file offsets are aligned in memory too). Throws E_RANGE past the end of the file.
+   */
+  readAt(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export async function openFileReader(path: string): Promise<FileReader> {
+  if (typeof path !== 'string')
+    fail('E_UNSUPPORTED', 'expected a file path', { arg: 'path', expected: 'string', actual: typeof path });
   const fs = await import('node:fs/promises');
   const fh = await fs
     .open(path, 'r')
     .catch((e: unknown) =>
       fail('E_UNSUPPORTED', `cannot open '${path}'`, { arg: 'path', actual: path, cause: e }),
     );
+  const { size } = await fh.stat();
+  let closed = false;
+  return {
+    path,
+    size,
+    async readAt(position: number, length: number) {
+      if (closed) fail('E_DISPOSED', `file '${path}' was closed`, { arg: 'file' });
+      if (position < 0 || length < 0 || position + length > size)
+        fail('E_RANGE', 'read past the end of the file', {
+          arg: 'position/length',
+          expected: `within ${size} bytes`,
+          actual: [position, length],
+        });
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        // One read() call may move at most 2 GiB; read in 1 GiB chunks.
+        const { bytesRead } = await fh.read(out, done, Math.min(length - done, 1 << 30), position + done);
+        if (bytesRead === 0)
+          fail('E_RANGE', 'file ended early (changed while reading?)', {
+            arg: 'path',
+            expected: `${length} bytes at ${position}`,
+            actual: `${done} bytes`,
+          });
+        done += bytesRead;
+      }
+      return out;
+    },
+    async close() {
+      if (!closed) {
+        closed = true;
+        await fh.close();
+      }
+    },
+  };
+}
+
+/** The whole file in a fresh ArrayBuffer starting at offset 0 (see FileReader.readAt). */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  const f = await openFileReader(path);
   try {
-    const { size } = await fh.stat();
-    const out = new Uint8Array(size);
-    let pos = 0;
-    while (pos < size) {
-      const { bytesRead } = await fh.read(out, pos, size - pos, pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-    }
-    return pos === size ? out : out.subarray(0, pos);
+    return await f.readAt(0, f.size);
   } finally {
-    await fh.close();
+    await f.close();
   }
 }
 

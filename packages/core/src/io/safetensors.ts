@@ -55,27 +55,50 @@ export interface SafetensorsFile {
 /** Refuse absurd headers before JSON.parse (the reference implementation caps at 100 MB). */
 const MAX_HEADER = 100_000_000;
 
-/** Parse a .safetensors file held in memory; tensors are zero-copy views over `bytes`. */
-export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (!(bytes instanceof Uint8Array))
-    fail('E_UNSUPPORTED', 'expected bytes as a Uint8Array', { arg: 'source', actual: typeof bytes });
-  if (bytes.byteLength < 8)
+/** One tensor of a safetensors header, validated. Offsets are relative to the start of the data section. */
+export interface SafetensorsEntry {
+  readonly name: string;
+  readonly dtype: DType;
+  /** gemmkit shape (for F4 the last dim counts packed bytes). */
+  readonly shape: number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** A validated safetensors header: its tensors and metadata. */
+export interface SafetensorsHeader {
+  readonly entries: Record<string, SafetensorsEntry>;
+  readonly metadata: Record<string, string>;
+}
+
+/** Length of the JSON header from the first 8 bytes, checked against the file size. */
+export function safetensorsHeaderLength(first8: Uint8Array, fileLength: number): number {
+  if (!(first8 instanceof Uint8Array))
+    fail('E_UNSUPPORTED', 'expected bytes as a Uint8Array', { arg: 'source', actual: typeof first8 });
+  if (first8.byteLength < 8 || fileLength < 8)
     fail('E_SHAPE', 'file too short for a safetensors header', {
       arg: 'source',
       expected: '>= 8 bytes',
-      actual: `${bytes.byteLength} bytes`,
+      actual: `${Math.min(first8.byteLength, fileLength)} bytes`,
     });
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > MAX_HEADER || 8 + n > bytes.byteLength)
+  const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (n > MAX_HEADER || 8 + n > fileLength)
     fail('E_SHAPE', 'safetensors header length is out of range', {
       arg: 'source',
-      expected: `<= ${Math.min(MAX_HEADER, bytes.byteLength - 8)}`,
+      expected: `<= ${Math.min(MAX_HEADER, fileLength - 8)}`,
       actual: n,
     });
+  return n;
+}
+
+/**
+ * Validate the JSON header `json` of a file whose data section holds `dataLength` bytes: known dtypes,
+ * shapes that match their byte ranges, ranges inside the data that tile it exactly.
+ */
+export function parseSafetensorsHeader(json: Uint8Array, dataLength: number): SafetensorsHeader {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
     fail('E_UNSUPPORTED', 'safetensors header is not valid JSON', { arg: 'source', cause: e });
   }
@@ -84,10 +107,8 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
       arg: 'source',
       actual: typeof header,
     });
-  const data = bytes.subarray(8 + n);
   const metadata: Record<string, string> = {};
-  const spans: Array<[number, number, string]> = [];
-  const tensors: Record<string, Tensor> = {};
+  const entries: Record<string, SafetensorsEntry> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
@@ -138,33 +159,43 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
         expected: `${need} bytes`,
         actual: `${off[1] - off[0]} bytes`,
       });
-    if (off[1] > data.byteLength)
+    if (off[1] > dataLength)
       fail('E_RANGE', 'tensor data lies past the end of the file', {
         arg,
-        expected: `end <= ${data.byteLength}`,
+        expected: `end <= ${dataLength}`,
         actual: off[1],
       });
-    spans.push([off[0], off[1], name]);
-    tensors[name] = Tensor.host(dtype, tshape, data.subarray(off[0], off[1]));
+    entries[name] = { name, dtype, shape: tshape, begin: off[0], end: off[1] };
   }
   // The data section must be tiled exactly, in offset order.
-  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const spans = Object.values(entries).sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
-  for (const [b, e, name] of spans) {
-    if (b !== at)
-      fail('E_RANGE', b < at ? 'tensor data overlaps another tensor' : 'gap in the tensor data', {
+  for (const { begin, end, name } of spans) {
+    if (begin !== at)
+      fail('E_RANGE', begin < at ? 'tensor data overlaps another tensor' : 'gap in the tensor data', {
         arg: `tensors.${name}`,
         expected: `begin ${at}`,
-        actual: b,
+        actual: begin,
       });
-    at = e;
+    at = end;
   }
-  if (at !== data.byteLength)
+  if (at !== dataLength)
     fail('E_RANGE', 'tensor data does not fill the file', {
       arg: 'source',
       expected: `${at} data bytes`,
-      actual: `${data.byteLength} data bytes`,
+      actual: `${dataLength} data bytes`,
     });
+  return { entries, metadata };
+}
+
+/** Parse a .safetensors file held in memory; tensors are zero-copy views over `bytes`. */
+export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const n = safetensorsHeaderLength(bytes, bytes?.byteLength ?? 0);
+  const data = bytes.subarray(8 + n);
+  const { entries, metadata } = parseSafetensorsHeader(bytes.subarray(8, 8 + n), data.byteLength);
+  const tensors: Record<string, Tensor> = {};
+  for (const e of Object.values(entries))
+    tensors[e.name] = Tensor.host(e.dtype, e.shape, data.subarray(e.begin, e.end));
   return { tensors, metadata };
 }
 
