@@ -26,7 +26,36 @@ export function storageBytes(t: Tensor, arg = 'tensor'): Uint8Array {
  * `e2m1x2` expands to two values per element (low nibble first); integers are exact up to 2^53.
  */
 export function readF64(t: Tensor): Float64Array {
-  return decodeToFloat64(t.dtype, t.hostBytes());
+  if (t.isContiguous || t.numel === 0) return decodeToFloat64(t.dtype, t.hostBytes());
+  // Strided view (e.g. a transposed weight): decode the addressed span once, then gather in float64 —
+  // no per-element byte copies.
+  const eb = dtypeBytes(t.dtype);
+  const vpe = t.dtype === 'e2m1x2' ? 2 : 1;
+  const span = t.spanElements();
+  const bytes = storageBytes(t);
+  const flat = decodeToFloat64(t.dtype, bytes.subarray(t.offset * eb, (t.offset + span) * eb));
+  const out = new Float64Array(t.numel * vpe);
+  const rank = t.rank;
+  const idx = new Array<number>(rank).fill(0);
+  const inner = t.shape[rank - 1];
+  const innerStride = t.strides[rank - 1];
+  let base = 0;
+  for (let i = 0; i < out.length; ) {
+    if (vpe === 1) for (let j = 0, at = base; j < inner; j++, at += innerStride) out[i++] = flat[at];
+    else
+      for (let j = 0, at = base; j < inner; j++, at += innerStride) {
+        out[i++] = flat[2 * at];
+        out[i++] = flat[2 * at + 1];
+      }
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      base += t.strides[d];
+      if (idx[d] < t.shape[d]) break;
+      base -= t.strides[d] * t.shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
 }
 
 /** Integer tensor values (index data) in row-major order as float64 (exact up to 2^53). */
