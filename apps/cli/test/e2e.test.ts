@@ -123,7 +123,7 @@ describe('gemmkit bench', () => {
     );
     const plot = await readFile(svg, 'utf8');
     expect(plot).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect(plot).toContain('cpu (');
+    expect(plot).toContain('>cpu: host CPU');
     expect(plot.match(/<circle /g)).toHaveLength(3);
     expect(r.stdout).toContain(`plot written to ${svg}`);
   });

@@ -189,18 +189,22 @@ export async function benchCommand(
   }
   if (opts.plot) {
     const zeroFlop = rows.every((r) => r.tflops === 0);
+    // Software backends run at GFLOP/s: pick the unit that gives readable tick labels.
+    const giga = !zeroFlop && Math.max(...rows.map((r) => r.tflops)) < 0.1;
+    const y = (r: BenchRow) => (zeroFlop ? r.gbps : giga ? r.tflops * 1e3 : r.tflops);
     const series = backends.map((b) => {
       const mine = rows.filter((r) => r.backend === b);
+      const device = mine[0]?.device ?? '?';
       return {
-        name: `${b} (${mine[0]?.device ?? '?'})`,
-        points: mine.map((r) => [r.x, zeroFlop ? r.gbps : r.tflops] as const),
+        name: `${b}: ${device.length > 40 ? `${device.slice(0, 39)}…` : device}`,
+        points: mine.map((r) => [r.x, y(r)] as const),
       };
     });
     const svg = plotSvg({
       title: preset?.title ?? `${op}: ${w.title}`,
-      subtitle: `median of up to ${iters} runs after ${warmup} warm-up; ${rows[0] ? rows[0].shape.replace(/\b[MN]=\d+\s*/g, '') : ''}`,
+      subtitle: `${rows.at(-1)?.shape ?? ''}, sweeping ${sweepLabel}; median of ≤${iters} runs after ${warmup} warm-up`,
       xLabel: sweepLabel,
-      yLabel: zeroFlop ? 'GB/s' : 'TFLOP/s',
+      yLabel: zeroFlop ? 'GB/s' : giga ? 'GFLOP/s' : 'TFLOP/s',
       series,
       logX: true,
     });

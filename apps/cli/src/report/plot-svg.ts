@@ -48,7 +48,7 @@ export function formatNum(v: number): string {
 export function plotSvg(spec: PlotSpec): string {
   const W = spec.width ?? 760;
   const H = spec.height ?? 440;
-  const m = { l: 72, r: 150, t: spec.subtitle ? 62 : 46, b: 56 };
+  const m = { l: 72, r: 28, t: spec.subtitle ? 86 : 70, b: 56 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const pts = spec.series
@@ -101,6 +101,12 @@ export function plotSvg(spec: PlotSpec): string {
       `<text x="${m.l + pw - 4}" y="${y - 5}" text-anchor="end" fill="#6b7280">${esc(h.label)}</text>`,
     );
   }
+  const legendX: number[] = [];
+  let at = m.l;
+  for (const s of spec.series) {
+    legendX.push(at);
+    at += 26 + s.name.length * 6.6 + 24;
+  }
   spec.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
@@ -110,10 +116,12 @@ export function plotSvg(spec: PlotSpec): string {
       for (const [x, y] of p)
         parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${color}"/>`);
     }
-    const ly = m.t + 8 + i * 20;
+    // Legend: one row under the title, items placed by their text length.
+    const lx = legendX[i];
+    const ly = m.t - 22;
     parts.push(
-      `<line x1="${m.l + pw + 16}" x2="${m.l + pw + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
-      `<text x="${m.l + pw + 42}" y="${ly + 4}" fill="#111827">${esc(s.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
+      `<text x="${lx + 26}" y="${ly + 4}" fill="#111827">${esc(s.name)}</text>`,
     );
   });
   parts.push('</svg>');
