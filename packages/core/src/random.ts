@@ -38,6 +38,23 @@ export class Random {
     if ((this.#s0 | this.#s1 | this.#s2 | this.#s3) === 0) this.#s0 = 1; // all-zero state is a fixed point
   }
 
+  /** A generator with an explicit 128-bit state (four uint32 words, not all zero), e.g. to check test vectors. */
+  static fromState(s0: number, s1: number, s2: number, s3: number): Random {
+    const words = [s0, s1, s2, s3];
+    if (words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) || words.every((w) => w === 0))
+      fail('E_RANGE', 'state must be four uint32 words, not all zero', {
+        arg: 'state',
+        expected: 'uint32 x4, not all 0',
+        actual: words,
+      });
+    const r = new Random(0);
+    r.#s0 = s0 | 0;
+    r.#s1 = s1 | 0;
+    r.#s2 = s2 | 0;
+    r.#s3 = s3 | 0;
+    return r;
+  }
+
   /** Next uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s1 = this.#s1;

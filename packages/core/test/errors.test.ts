@@ -192,6 +192,7 @@ describe('codec.ts and dtypes/', () => {
     ['i64 inf', () => encodeArray('i64', [Number.POSITIVE_INFINITY]), 'E_RANGE values[0]'],
     ['i64 2^63', () => encodeArray('i64', [2 ** 63]), 'E_RANGE values[0]'],
     ['scalar int', () => encodeInt('u8', 256), 'E_RANGE value'],
+    ['int from a non-number', () => encodeArray('i32', ['3' as never]), 'E_RANGE values[0]'],
     ['encodeBits unknown', () => encodeBits('q' as DType, 1), 'E_DTYPE dtype'],
     ['encodeBits i64', () => encodeBits('i64', 1), 'E_UNSUPPORTED dtype'],
     ['decodeBits unknown', () => decodeBits('q' as DType, 1), 'E_DTYPE dtype'],

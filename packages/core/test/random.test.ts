@@ -157,3 +157,54 @@ describe('fill helpers', () => {
     expect(t).toBeInstanceOf(Tensor);
   });
 });
+
+describe('xoshiro128** against an independent BigInt implementation', () => {
+  /** Reference step written with BigInt arithmetic (mod 2^32) instead of Math.imul and int32 tricks. */
+  function* reference(state: bigint[]): Generator<bigint> {
+    const M = 0xffffffffn;
+    const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & M;
+    const s = [...state];
+    for (;;) {
+      const result = (rotl((s[1] * 5n) & M, 7n) * 9n) & M;
+      const t = (s[1] << 9n) & M;
+      s[2] ^= s[0];
+      s[3] ^= s[1];
+      s[1] ^= s[2];
+      s[0] ^= s[3];
+      s[2] ^= t;
+      s[3] = rotl(s[3], 11n);
+      yield result;
+    }
+  }
+
+  test.each([
+    [1, 2, 3, 4],
+    [0xdeadbeef, 0x01234567, 0x89abcdef, 0xffffffff],
+  ])('state %i %i %i %i: first 1000 outputs match', (a, b, c, d) => {
+    const mine = Random.fromState(a, b, c, d);
+    const ref = reference([a, b, c, d].map(BigInt));
+    for (let i = 0; i < 1000; i++) expect(mine.nextU32()).toBe(Number(ref.next().value));
+  });
+
+  test('first output for state (1, 2, 3, 4) is rotl(2·5, 7)·9 = 11520', () => {
+    expect(Random.fromState(1, 2, 3, 4).nextU32()).toBe(11520);
+  });
+
+  test('golden stream: seed 1 gives the same values forever (test data depends on it)', () => {
+    const r = new Random(1);
+    const first = [r.nextU32(), r.nextU32(), r.nextU32()];
+    const again = new Random(1);
+    expect([again.nextU32(), again.nextU32(), again.nextU32()]).toEqual(first);
+    // Pinned: changing the seeding or the generator changes every test's data; update deliberately.
+    expect(first).toEqual(GOLDEN_SEED1);
+  });
+
+  test('fromState rejects bad states', () => {
+    expect(() => Random.fromState(0, 0, 0, 0)).toThrow(
+      expect.objectContaining({ code: 'E_RANGE', arg: 'state' }),
+    );
+    expect(() => Random.fromState(1, 2, 3, 2 ** 32)).toThrow(expect.objectContaining({ code: 'E_RANGE' }));
+  });
+});
+
+const GOLDEN_SEED1 = [2442144158, 3238099751, 3819917871];

@@ -25,8 +25,12 @@ export function roundHalfEven(x: number): number {
 export function encodeInt(dtype: IntDType, x: number, saturate = false, index = -1): number {
   // The argument name is only built on failure (bulk encoders pass the element index).
   const arg = () => (index >= 0 ? `values[${index}]` : 'value');
-  if (Number.isNaN(x))
-    fail('E_RANGE', `${dtype} has no NaN`, { arg: arg(), expected: 'a number', actual: 'NaN' });
+  if (typeof x !== 'number' || Number.isNaN(x))
+    fail('E_RANGE', `${dtype} needs a number (integers have no NaN)`, {
+      arg: arg(),
+      expected: 'a number',
+      actual: Number.isNaN(x) ? 'NaN' : typeof x,
+    });
   const [lo, hi] = INT_RANGE[dtype];
   const r = roundHalfEven(x);
   if (r < lo || r > hi) {
