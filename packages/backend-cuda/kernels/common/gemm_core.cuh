@@ -355,9 +355,23 @@ struct GkGemm {
         pr.k_hi = start + cnt;
         return true;
       }
-      case GK_MAP_SEGMENT: {
-        long long lo = gk::index_at(p.index, z, p.index_i64), hi = gk::index_at(p.index, z + 1, p.index_i64);
-        if (lo < 0 || hi < lo || hi > p.m) {
+      case GK_MAP_SEGMENT:
+      case GK_MAP_SEGMENT_LENS: {
+        long long lo, hi;
+        bool bad = false;
+        if (p.map == GK_MAP_SEGMENT) {
+          lo = gk::index_at(p.index, z, p.index_i64);
+          hi = gk::index_at(p.index, z + 1, p.index_i64);
+        } else {
+          lo = 0;
+          for (int j = 0; j < z; ++j) {
+            const long long l = gk::index_at(p.index, j, p.index_i64);
+            bad |= l < 0;
+            lo += l;
+          }
+          hi = lo + gk::index_at(p.index, z, p.index_i64);
+        }
+        if (bad || lo < 0 || hi < lo || hi > p.m) {
           if (threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0) gk_raise(status, GK_STATUS_BAD_OFFSET);
           return false;
         }

@@ -12,6 +12,7 @@
 #define GK_MAP_MASKED 4         // z = expert; rows [0, min(masked_m[z], m)); optional overlap signal
 #define GK_MAP_RAGGED_K 5       // z = group; index = K counts[G]; k in [sum_{j<z} count, +count[z]); out += A.B
 #define GK_MAP_SEGMENT 6        // z = segment; index = seg_indptr[S+1]; index2 = weight_indices[S] (optional)
+#define GK_MAP_SEGMENT_LENS 7   // as GK_MAP_SEGMENT with index = seg_lens[S] (segment z starts at sum_{j<z} len)
 
 struct GkGemmParams {
   const void* a;          // A rows: [.., m, k] (element strides below; e2m1x2: byte strides, k packed)

@@ -22,6 +22,7 @@ export const MAP = {
   masked: 4,
   raggedK: 5,
   segment: 6,
+  segmentLens: 7,
 } as const;
 
 /** Type code of a tensor dtype (e2m1x2 -> e2m1). */

@@ -87,11 +87,6 @@ function buildGemmInstances(): KernelInstance[] {
           out.push(gemm({ family: 'gemm_fp8', ta, tb, mma: MMA.fp8, cfg, scale }, PORTABLE_ARCHS));
           out.push(gemm({ family: 'gemm_fp8', ta, tb, mma: MMA.bf16, cfg, scale }, FALLBACK_ARCHS));
         }
-  // bf16 activations x fp8 block-scaled weights (fp8BlockscaleGemm): bf16 mma, fp8 converted.
-  for (const cfg of [3, 2] as const)
-    out.push(
-      gemm({ family: 'gemm_fp8', ta: T.bf16, tb: T.e4m3, mma: MMA.bf16, cfg, scale: SCALE.promote128 }, all),
-    );
   // FP4: e2m1 x e2m1 (NVFP4 / MXFP4) and W4A16, scales multiplied in while converting.
   for (const [ta, mma] of [
     [T.e2m1, MMA.bf16],
