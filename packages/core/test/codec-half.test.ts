@@ -9,6 +9,8 @@ import {
   encodeBf16,
   encodeBits,
   encodeF16,
+  encodeMiniFloat,
+  F32,
   Random,
   roundTo,
 } from '../src/index.js';
@@ -137,5 +139,15 @@ describe('half-precision edges', () => {
     ]);
     const plain = decodeArray('f32', encodeArray('f32', [0.1, 1e39]));
     expect([...plain]).toEqual([Math.fround(0.1), Number.POSITIVE_INFINITY]);
+  });
+
+  test('the generic minifloat encoder with f32 parameters agrees with Math.fround (both paths)', () => {
+    const r = new Random(8);
+    const xs = [0, -0, 1, 2 ** -149, 2 ** -150, 3 * 2 ** -150, 2 ** -126, 1e39, -1e39, 3.4028235677973366e38];
+    for (let i = 0; i < 5000; i++) {
+      const x = (r.uniform() * 2 - 1) * 2 ** r.int(-160, 130);
+      xs.push(x, Math.fround(x));
+    }
+    for (const x of xs) expect(encodeMiniFloat(F32, x) >>> 0, `${x}`).toBe(encodeBits('f32', x));
   });
 });
