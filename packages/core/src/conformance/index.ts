@@ -1,3 +1,16 @@
+/**
+ * `@gemmkit/core/conformance`: the one conformance suite every backend runs (brief §5), runner-agnostic.
+ *
+ * - Cases live in `cases/<op-kebab>.ts`, exporting `<op>Cases: ConformanceCase<'op'>[]` (host args from a
+ *   seed, tolerance, optional output selection) and `<op>BadInputs: BadInputCase<'op'>[]` (args + expected
+ *   error code and blamed argument); `cases/index.ts` spreads them into `conformanceCases` / `badInputCases`.
+ * - `runConformanceCase(ctx, case, { backend, reference })` moves inputs (keeping strides), NaN-poisons
+ *   `out*` arguments, runs backend and reference, compares (non-finite, calcDiff, max-abs) and reruns for
+ *   bitwise equality; `runBadInputCase` checks the GemmkitError code and arg.
+ * - `await defineConformance({ factory, reference: cpu(), describe, it, expect, afterAll })` registers one
+ *   test per case for the ops the backend has kernels for.
+ * No dependency on any test runner.
+ */
 export { mapTensors, moveView } from './args.js';
 export { badInputCases, conformanceCases } from './cases/index.js';
 export { type ConformanceRunner, type DefineConformanceOptions, defineConformance } from './define.js';
