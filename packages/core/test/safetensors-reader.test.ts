@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   openBlockScaledWeight,
-  openFileReader,
+  openRandomAccessFile,
   openSafetensors,
   randomTensor,
   readFileBytes,
@@ -63,7 +63,7 @@ describe('SafetensorsReader (lazy, per tensor)', () => {
   });
 });
 
-describe('FileReader', () => {
+describe('RandomAccessFile', () => {
   test('positional reads into aligned fresh buffers; range, close and truncation errors', async () => {
     const path = join(dir, 'bytes.bin');
     writeFileSync(
@@ -71,7 +71,7 @@ describe('FileReader', () => {
       Uint8Array.from({ length: 100 }, (_, i) => i),
     );
     expect([...(await readFileBytes(path))].length).toBe(100);
-    const f = await openFileReader(path);
+    const f = await openRandomAccessFile(path);
     expect(f.size).toBe(100);
     const b = await f.readAt(10, 5);
     expect([...b]).toEqual([10, 11, 12, 13, 14]);
@@ -83,6 +83,9 @@ describe('FileReader', () => {
     await f.close();
     await f.close();
     await expect(f.readAt(0, 1)).rejects.toMatchObject({ code: 'E_DISPOSED', arg: 'file' });
-    await expect(openFileReader(5 as never)).rejects.toMatchObject({ code: 'E_UNSUPPORTED', arg: 'path' });
+    await expect(openRandomAccessFile(5 as never)).rejects.toMatchObject({
+      code: 'E_UNSUPPORTED',
+      arg: 'path',
+    });
   });
 });

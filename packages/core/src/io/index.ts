@@ -7,8 +7,8 @@ export {
 } from './block-scaled.js';
 export {
   type ByteSource,
-  type FileReader,
-  openFileReader,
+  openRandomAccessFile,
+  type RandomAccessFile,
   readFileBytes,
   writeFileBytes,
 } from './node-fs.js';

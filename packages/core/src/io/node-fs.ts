@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 export type ByteSource = Uint8Array | ArrayBuffer | string;
 
 /** A file opened for positional reads (Node only). */
-export interface FileReader {
+export interface RandomAccessFile {
   readonly path: string;
   readonly size: number;
   /**
@@ -19,7 +19,7 @@ export interface FileReader {
   close(): Promise<void>;
 }
 
-export async function openFileReader(path: string): Promise<FileReader> {
+export async function openRandomAccessFile(path: string): Promise<RandomAccessFile> {
   if (typeof path !== 'string')
     fail('E_UNSUPPORTED', 'expected a file path', { arg: 'path', expected: 'string', actual: typeof path });
   const fs = await import('node:fs/promises');
@@ -65,9 +65,9 @@ export async function openFileReader(path: string): Promise<FileReader> {
   };
 }
 
-/** The whole file in a fresh ArrayBuffer starting at offset 0 (see FileReader.readAt). */
+/** The whole file in a fresh ArrayBuffer starting at offset 0 (see RandomAccessFile.readAt). */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
-  const f = await openFileReader(path);
+  const f = await openRandomAccessFile(path);
   try {
     return await f.readAt(0, f.size);
   } finally {

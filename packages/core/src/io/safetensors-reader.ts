@@ -5,7 +5,7 @@
  */
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { type FileReader, openFileReader } from './node-fs.js';
+import { openRandomAccessFile, type RandomAccessFile } from './node-fs.js';
 import {
   parseSafetensorsHeader,
   type SafetensorsEntry,
@@ -20,10 +20,10 @@ export class SafetensorsReader {
   readonly entries: Readonly<Record<string, SafetensorsEntry>>;
   /** Byte offset of the data section in the file. */
   readonly dataOffset: number;
-  #file: FileReader | null;
+  #file: RandomAccessFile | null;
 
   private constructor(
-    file: FileReader,
+    file: RandomAccessFile,
     dataOffset: number,
     header: ReturnType<typeof parseSafetensorsHeader>,
   ) {
@@ -36,7 +36,7 @@ export class SafetensorsReader {
 
   /** Open `path` and validate its header (the same checks as parseSafetensors). */
   static async open(path: string): Promise<SafetensorsReader> {
-    const file = await openFileReader(path);
+    const file = await openRandomAccessFile(path);
     try {
       const n = safetensorsHeaderLength(await file.readAt(0, Math.min(8, file.size)), file.size);
       const header = parseSafetensorsHeader(await file.readAt(8, n), file.size - 8 - n);
