@@ -1,1 +1,17 @@
-export {};
+export {
+  type ContiguousLayout,
+  contiguousLayout,
+  type GroupedRows,
+  groupedRowsFromCounts,
+} from './contiguous-layout.js';
+export { type MaskedLayout, maskedLayout } from './masked-layout.js';
+export {
+  packMasked,
+  permute,
+  type RowMap,
+  type UnpermuteOptions,
+  unpackMasked,
+  unpermute,
+} from './permute.js';
+export { expertCounts, type TopkRouting, type TopkRoutingOptions, topkRouting } from './routing.js';
+export { type IndexInput, SegmentGemm, type SegmentGemmRunArgs } from './segment-gemm.js';
