@@ -344,12 +344,12 @@ export function roundTo(dtype: DType, x: number, opts: EncodeOptions = {}): numb
     return encodeInt('i64', x, opts.saturate === true);
   }
   if (dtype === 'f32' && !opts.saturate) return Math.fround(x);
-  if (dtype === 'bf16' && !opts.saturate) return decodeMiniFloatFast(encodeBf16(x));
+  if (dtype === 'bf16' && !opts.saturate) return bf16BitsToNumber(encodeBf16(x));
   return decodeBits(dtype, encodeBits(dtype, x, opts));
 }
 
-function decodeMiniFloatFast(bf16bits: number): number {
-  u32s[0] = bf16bits << 16;
+function bf16BitsToNumber(bits: number): number {
+  u32s[0] = bits << 16;
   return f32s[0];
 }
 
@@ -358,10 +358,11 @@ export function roundArray(
   dtype: DType,
   values: ArrayLike<number>,
   opts: EncodeOptions = {},
-  out: Float32Array | Float64Array = new Float64Array(values.length),
+  out?: Float32Array | Float64Array,
 ): Float32Array | Float64Array {
   checkDType(dtype);
   checkValues(values);
+  out ??= new Float64Array(values.length);
   if (out.length < values.length)
     fail('E_SHAPE', 'output array too short', {
       arg: 'out',

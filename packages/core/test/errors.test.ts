@@ -199,6 +199,7 @@ describe('codec.ts and dtypes/', () => {
     ['decodeBits i64', () => decodeBits('i64', 1), 'E_UNSUPPORTED dtype'],
     ['roundArray short out', () => roundArray('f16', [1, 2], {}, new Float64Array(1)), 'E_SHAPE out'],
     ['roundArray unknown', () => roundArray('z' as DType, [1]), 'E_DTYPE dtype'],
+    ['roundArray null values', () => roundArray('f32', null as never), 'E_UNSUPPORTED values'],
     ['big-endian host guard', () => assertLittleEndian(false), 'E_UNSUPPORTED host'],
   ])('%s', (_n, fn, want) => {
     expect(thrown(fn)).toBe(want);
