@@ -3,6 +3,7 @@ import type { OpName } from '@gemmkit/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Roofline, SweepChart } from './components/Charts.js';
 import { Controls } from './components/Controls.js';
+import { Details } from './components/Details.js';
 import { Heatmap } from './components/Heatmap.js';
 import { Metrics } from './components/Metrics.js';
 import { BACKENDS, type BackendName, Engine, RunError } from './engine/engine.js';
@@ -15,6 +16,13 @@ type Status =
   | { kind: 'running'; what: string }
   | { kind: 'done' }
   | { kind: 'error'; code?: string; message: string };
+
+/** A backend's chip text; a server backend that is not CUDA says what it really runs (e.g. the CPU stand-in). */
+function chipText(d: DeviceInfo | undefined): string {
+  if (!d) return ' …';
+  if (!d.available) return ' unavailable';
+  return d.backend && d.backend !== 'cuda' ? ` via server: ${d.backend}, ${d.device}` : ` ${d.device}`;
+}
 
 export function App() {
   const engine = useMemo(() => new Engine(), []);
@@ -136,14 +144,13 @@ export function App() {
           {BACKENDS.map((b) => (
             <span
               key={b}
+              data-testid={`chip-${b}`}
               class={`chip ${devices[b]?.available ? 'ok' : devices[b] ? 'down' : ''}`}
               title={devices[b]?.reason ?? devices[b]?.device}
             >
               <i />
               {b}
-              <span class="muted">
-                {devices[b]?.available ? ` ${devices[b]!.device}` : devices[b] ? ' unavailable' : ' …'}
-              </span>
+              <span class="muted">{chipText(devices[b])}</span>
             </span>
           ))}
         </div>
@@ -194,6 +201,7 @@ export function App() {
               </h3>
               <SweepChart points={points} label={w.sweep.toUpperCase()} zeroFlop={report?.flops === 0} />
             </div>
+            <Details report={report} seed={state.seed} />
           </div>
         </section>
       </main>

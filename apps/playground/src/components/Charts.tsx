@@ -67,7 +67,7 @@ export function Roofline(props: {
       height: 230,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { distr: 3 }, y: { distr: 3 } },
+      scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
       axes: [
         {
           label: 'FLOP / byte',
@@ -79,7 +79,7 @@ export function Roofline(props: {
       series: [
         {},
         {
-          label: `roof (${roof.source})`,
+          label: 'roof',
           stroke: '#94a3b8',
           width: 2,
           dash: [6, 4],
@@ -103,7 +103,15 @@ export function Roofline(props: {
     return { data, options, roof };
   }, [run, sweep, ceiling, precision]);
   if (!model) return <div class="placeholder">Run an op to place it under the device's roofline.</div>;
-  return <UPlotChart options={model.options} data={model.data} testId="roofline" />;
+  return (
+    <>
+      <UPlotChart options={model.options} data={model.data} testId="roofline" />
+      <div class="muted small">
+        ceilings: {model.roof.source} · peak {si(model.roof.tflops[precision])}FLOP/s ({precision}),{' '}
+        {Number(model.roof.gbps.toPrecision(3))} GB/s
+      </div>
+    </>
+  );
 }
 
 /** Throughput vs the sweep parameter. */
@@ -112,17 +120,19 @@ export function SweepChart(props: { points: SweepPoint[]; label: string; zeroFlo
   const model = useMemo(() => {
     const data: uPlot.AlignedData = [
       points.map((p) => p.x),
-      points.map((p) => (zeroFlop ? p.gbps : p.tflops)),
+      points.map((p) => (zeroFlop ? p.gbps / 1e3 : p.tflops)),
     ];
     const options: Omit<uPlot.Options, 'width'> = {
       height: 230,
-      scales: { x: { distr: 3, log: 2 } },
+      scales: { x: { time: false, distr: 3, log: 2 } },
+      legend: { show: false },
       axes: [
-        { label },
+        { label, values: (_u, v) => v.map((t) => (t == null ? '' : String(t))) },
         {
-          label: zeroFlop ? 'GB/s' : 'TFLOP/s',
-          size: 60,
-          values: (_u, v) => v.map((t) => (t == null ? '' : String(Number(t.toPrecision(3))))),
+          // Same SI ticks as the roofline (values are TFLOP/s or TB/s → 1T, 10G, ...).
+          label: zeroFlop ? 'B/s' : 'FLOP/s',
+          size: 56,
+          values: (_u, v) => v.map((t) => (t == null ? '' : si(t))),
         },
       ],
       series: [

@@ -81,11 +81,14 @@ export function Heatmap(props: { check: OutputCheck }) {
   const aspect = Math.min(2.5, Math.max(0.4, cols / Math.max(rows, 1)));
   return (
     <div class="heatmap" data-testid="heatmap">
-      <canvas
-        ref={canvas}
-        style={{ aspectRatio: String(aspect) }}
-        aria-label={`error heatmap of ${props.check.name}`}
-      />
+      <div class="heat-wrap">
+        <canvas
+          ref={canvas}
+          style={{ aspectRatio: String(aspect) }}
+          aria-label={`error heatmap of ${props.check.name}`}
+        />
+        {maxErr === 0 && bad === 0 && <div class="heat-exact">exact: every element equals the reference</div>}
+      </div>
       <div class="heatmap-legend">
         <span>{maxErr > 0 ? `1e${lo.toFixed(0)}` : '0'}</span>
         <span class="ramp" />

@@ -40,9 +40,9 @@ export interface SweepPoint {
   medianMs: number;
 }
 
-/** Timing per backend: CPU runs are slow, time the one run; GPUs get warm-up and a median. */
+/** Timing per backend: CPU runs are slow (the cold run counts, at most 3); GPUs get warm-up and a median. */
 export function timingFor(backend: BackendName) {
-  return backend === 'cpu' ? { warmup: 0, iters: 1, budgetMs: 0 } : { warmup: 2, iters: 7, budgetMs: 1500 };
+  return backend === 'cpu' ? { warmup: 0, iters: 3, budgetMs: 600 } : { warmup: 2, iters: 7, budgetMs: 1500 };
 }
 
 function caseOf(op: OpName, params: Params): AnyConformanceCase {

@@ -21,6 +21,8 @@ export interface BackendRun {
 
 export interface DeviceInfo {
   available: boolean;
+  /** For the server: the backend it really runs ('cuda', or a stand-in such as 'cpu'). */
+  backend?: string;
   reason?: string;
   device?: string;
   arch?: string;
