@@ -34,7 +34,10 @@ async function runOnce(ctx: Context, c: AnyConformanceCase, hostArgs: unknown, b
   const result = ctx.run(c.op, args as any, { backend });
   await ctx.get(backend).sync();
   const sel = c.output ? (c.output as any)(result, args) : result;
-  const named: Outputs = isTensorLike(sel) ? { out: sel } : { ...(sel as Outputs) };
+  // A tensor, or the tensor fields of a result record (e.g. `{ out, signal, blockM }`).
+  const named: Outputs = isTensorLike(sel)
+    ? { out: sel }
+    : Object.fromEntries(Object.entries(sel as object).filter(([, v]) => isTensorLike(v)));
   const host: Outputs = {};
   for (const [k, t] of Object.entries(named)) host[k] = await t.toHost();
   return host;
