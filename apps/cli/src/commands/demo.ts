@@ -118,8 +118,12 @@ export async function demoCommand(opts: DemoOptions, out: (s: string) => void): 
           r.status === 'pass' ? pc.green('pass') : r.status === 'skip' ? pc.yellow('skip') : pc.red('FAIL'),
         ]);
       out(t.toString());
-      for (const r of rows.filter((x) => x.status !== 'pass'))
-        out(`${r.status === 'fail' ? pc.red('FAIL') : pc.yellow('skip')} ${r.op}: ${r.detail}`);
+      for (const r of rows.filter((x) => x.status === 'fail')) out(`${pc.red('FAIL')} ${r.op}: ${r.detail}`);
+      // Skips grouped by reason: one line each.
+      const skipped = new Map<string, string[]>();
+      for (const r of rows.filter((x) => x.status === 'skip'))
+        skipped.set(r.detail ?? '', [...(skipped.get(r.detail ?? '') ?? []), r.op]);
+      for (const [why, list] of skipped) out(`${pc.yellow('skip')} (${why}): ${list.join(', ')}`);
       const verdict = failed.length ? pc.red(`${failed.length} failed`) : pc.green('all passed');
       out(
         `${passed.length}/${rows.length} ops passed on ${name} in ${seconds.toFixed(1)} s (${verdict}` +

@@ -107,15 +107,25 @@ export async function verifyCommand(opts: VerifyOptions, out: (s: string) => voi
         ]);
       }
       out(t.toString());
-      for (const f of failures.slice(0, 40))
+      const caseFailures = failures.filter((f) => f.kind !== 'kernel');
+      for (const f of caseFailures.slice(0, 40))
         out(`${pc.red('FAIL')} ${f.op} [${f.kind}] ${f.name}: ${f.reason}`);
-      if (failures.length > 40) out(`... and ${failures.length - 40} more failures`);
+      if (caseFailures.length > 40) out(`... and ${caseFailures.length - 40} more failures`);
+      const missing = failures.filter((f) => f.kind === 'kernel').map((f) => f.op);
+      if (missing.length) out(`${pc.red('FAIL')} no kernel on ${name}: ${missing.join(', ')}`);
       const total = cases.length + bads.length;
       const passed = rows.reduce((a, s) => a + s.casesPassed + s.badPassed, 0);
-      out(
-        `${passed}/${total} cases passed on ${name}` +
-          (failures.length ? pc.red(` (${failures.length} failures)`) : pc.green(' (all passed)')),
-      );
+      const verdict = failures.length
+        ? pc.red(
+            [
+              caseFailures.length ? `${caseFailures.length} cases failed` : '',
+              missing.length ? `${missing.length} ops without a kernel` : '',
+            ]
+              .filter(Boolean)
+              .join(', '),
+          )
+        : pc.green('all passed');
+      out(`${passed}/${total} cases passed on ${name} (${verdict})`);
     }
     return failures.length ? EXIT.failed : EXIT.ok;
   } finally {

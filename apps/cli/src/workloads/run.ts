@@ -53,10 +53,13 @@ function select(c: AnyConformanceCase, result: unknown, args: unknown): Outputs 
   return isTensor(sel) ? { out: sel } : { ...(sel as Outputs) };
 }
 
-/** Args for one run on `backend`: `out` poisoned (or copied for accumulating ops), views kept. */
+/** Args for one run on `backend`: outputs poisoned (or copied for accumulating ops), views kept. */
 function place(ctx: Context, c: AnyConformanceCase, hostArgs: unknown, backend: string): unknown {
+  // Same rule as the conformance harness: every `out*` argument (or the case's `outputArgs`) is an output.
+  const isOutput = (path: string) =>
+    c.outputArgs ? c.outputArgs.includes(path) : /^out($|[A-Z])/.test(path);
   const fresh = mapTensors(hostArgs, (t, path) =>
-    path === 'out' ? freshView(t, c.out === 'keep' ? 'copy' : 'poison') : t,
+    isOutput(path) ? freshView(t, c.out === 'keep' ? 'copy' : 'poison') : t,
   );
   return mapTensors(fresh, (t) => moveView(ctx, t, backend));
 }
