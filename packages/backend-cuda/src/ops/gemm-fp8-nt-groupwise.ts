@@ -2,6 +2,7 @@ import type { KernelFn } from '@gemmkit/core';
 import { MAP, MMA, SCALE, typeCode } from './codes.js';
 import { addr, launchGemm, outTensor, pickTile, rtOf } from './common.js';
 import { defaultGemmParams } from './gemm-params.js';
+import { launchSm90Fp8Gemm, sm90Fp8GemmApplies } from './sm90/fp8-gemm-sm90.js';
 
 /**
  * gemmFp8NtGroupwise: 128-K block scales with per-block promotion. Both scale majors are read through the scale
@@ -10,6 +11,10 @@ import { defaultGemmParams } from './gemm-params.js';
 export const gemmFp8NtGroupwise: KernelFn<'gemmFp8NtGroupwise'> = (plan, args, kctx) => {
   const rt = rtOf(kctx);
   const out = outTensor(kctx, args.out, plan.outDtype, plan.outShape);
+  if (sm90Fp8GemmApplies(rt, plan)) {
+    launchSm90Fp8Gemm(rt, plan, args, out);
+    return out;
+  }
   const [gm, gn, gk] = plan.granularity;
   const p = defaultGemmParams();
   p.a = addr(rt, args.a, 'gemmFp8NtGroupwise.a');
