@@ -20,7 +20,8 @@ import torch
 from safetensors.torch import save_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT_DIR = os.path.join(ROOT, "packages", "core", "test", "fixtures")
+# `--out DIR` writes elsewhere (e.g. to inspect a fixture before committing it).
+OUT_DIR = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else os.path.join(ROOT, "packages", "core", "test", "fixtures")
 OUT = os.path.join(OUT_DIR, "torch-fixture.safetensors")
 
 INT_VIEW = {
