@@ -14,20 +14,22 @@ export const NVFP4_GLOBAL_NUMERATOR = FP8_MAX.e4m3 * E2M1_MAX;
 export const UE8M0_MIN_EXP = -127;
 export const UE8M0_MAX_EXP = 127;
 
-/** The exponent e of the smallest power of two 2^e >= x (x > 0), exact (no log2 rounding trust). */
+/** The exponent e of the smallest power of two 2^e >= x (x > 0 finite; else Math.log2(x)), exact. */
 export function ceilLog2(x: number): number {
+  if (!(x > 0 && x < Number.POSITIVE_INFINITY)) return Math.log2(x); // -inf, +inf or NaN: no loop
   let e = Math.ceil(Math.log2(x));
   while (2 ** (e - 1) >= x) e--;
   while (2 ** e < x) e++;
-  return e;
+  return e + 0; // never -0
 }
 
 /** The exponent e of the largest power of two 2^e <= x (x > 0). */
 export function floorLog2(x: number): number {
+  if (!(x > 0 && x < Number.POSITIVE_INFINITY)) return Math.log2(x);
   let e = Math.floor(Math.log2(x));
   while (2 ** (e + 1) <= x) e++;
   while (2 ** e > x) e--;
-  return e;
+  return e + 0; // never -0
 }
 
 const clampExp = (e: number) => Math.min(UE8M0_MAX_EXP, Math.max(UE8M0_MIN_EXP, e));
