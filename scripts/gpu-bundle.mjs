@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -39,7 +40,8 @@ function workspacePackages() {
 }
 
 function packageDirOf(name, fromDir) {
-  const req = createRequire(join(fromDir, 'package.json'));
+  // pnpm: a package's own dependencies sit next to its real (store) path, not its symlink.
+  const req = createRequire(join(realpathSync(fromDir), 'package.json'));
   for (const p of req.resolve.paths(name) ?? []) {
     const d = join(p, name);
     if (existsSync(join(d, 'package.json'))) return d;
@@ -70,6 +72,15 @@ function copyDependency(name, fromDir) {
   } else copyFiltered(dir, dst);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   for (const dep of Object.keys(pkg.dependencies ?? {})) copyDependency(dep, dir);
+  // Native packages ship per-platform binaries as optional dependencies: keep only linux x64 (glibc).
+  for (const dep of Object.keys(pkg.optionalDependencies ?? {}))
+    if (/linux-x64-gnu|linux-x64$/.test(dep)) {
+      try {
+        copyDependency(dep, dir);
+      } catch {
+        // not installed on this platform
+      }
+    }
 }
 
 rmSync(app, { recursive: true, force: true });

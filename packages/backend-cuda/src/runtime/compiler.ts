@@ -152,12 +152,31 @@ export class JitCompiler {
         log: '',
       };
     const name = src.main === '<inline>' ? `${spec.name}.cu` : basename(src.main);
-    const { cubin, log } =
-      be.kind === 'nvrtc'
-        ? this.#nvrtc(be.nvrtc!, src.text, name, arch, opts)
-        : this.#nvcc(be.nvcc!, src.text, name, arch, opts);
-    this.cache?.write(key, cubin);
-    return { cubin, key, source: 'compiled', compiler: be.kind, ms: performance.now() - t0, log };
+    let used = be.kind;
+    let out: { cubin: Uint8Array; log: string };
+    if (be.kind === 'nvrtc') {
+      try {
+        out = this.#nvrtc(be.nvrtc!, src.text, name, arch, opts);
+      } catch (e) {
+        // NVRTC ships no C library headers (<stdint.h>, ...): a source that needs one compiles with nvcc.
+        const nvcc =
+          this.mode === 'auto' && /cannot open source file/.test(String((e as Error).message))
+            ? findNvcc(this.env)
+            : null;
+        if (!nvcc) throw e;
+        out = this.#nvcc(nvcc, src.text, name, arch, opts);
+        used = 'nvcc';
+      }
+    } else out = this.#nvcc(be.nvcc!, src.text, name, arch, opts);
+    this.cache?.write(key, out.cubin);
+    return {
+      cubin: out.cubin,
+      key,
+      source: 'compiled',
+      compiler: used,
+      ms: performance.now() - t0,
+      log: out.log,
+    };
   }
 
   #nvrtc(
