@@ -65,6 +65,24 @@ describe('readNpy: files written by NumPy (fixtures/make-npy-fixtures.py)', () =
   });
 });
 
+describe('files written by NumPy + ml_dtypes', () => {
+  test("bf16 ('<V2') reads as bf16; e4m3 ('<V1') with { dtype }", async () => {
+    const b = await readNpy(fixture('ml_bf16.npy'));
+    expect(b.dtype).toBe('bf16');
+    expect(values(b)).toEqual([1, -2, 0.5, 3.140625]);
+    await expect(readNpy(fixture('ml_e4m3.npy'))).rejects.toMatchObject({ code: 'E_DTYPE', arg: 'descr' });
+    const e = await readNpy(fixture('ml_e4m3.npy'), { dtype: 'e4m3' });
+    expect(e.shape).toEqual([2, 2]);
+    expect(values(e)).toEqual([1, -448, 0.001953125, 16]); // 17 is a tie → 16 (even)
+  });
+
+  test('our header for bf16 is byte-identical to the one ml_dtypes writes', async () => {
+    const theirs = new Uint8Array(readFileSync(fixture('ml_bf16.npy')));
+    const ours = writeNpy(tensorFrom('bf16', [4], [1, -2, 0.5, 3.140625]));
+    expect([...ours]).toEqual([...theirs]);
+  });
+});
+
 describe('writeNpy → parseNpy round trip', () => {
   test.each<[DType, number[]]>([
     ['f32', [2, 3]],

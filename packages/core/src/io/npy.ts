@@ -4,8 +4,8 @@
  * dtype mapping ('<' little-endian, '|' single byte; '>' big-endian files are byte-swapped on read):
  *   f32 '<f4', f16 '<f2', i32 '<i4', i64 '<i8', u8 '|u1', i8 '|i1'.
  * NumPy has no bf16/fp8/fp4/ue8m0, so (like ml_dtypes arrays saved with np.save) they are written as
- * opaque void types: bf16 → '|V2', e4m3/e5m2/ue8m0/e2m1x2 → '|V1'. On read 'V2' means bf16 by default;
- * '|V1' needs `{ dtype }` to say which one-byte format it holds (any same-size dtype may override).
+ * opaque void types: bf16 → '<V2', e4m3/e5m2/ue8m0/e2m1x2 → '<V1' (what ml_dtypes arrays give). On read
+ * 'V2' ('<V2' or '|V2') means bf16 by default; 'V1' needs `{ dtype }` to say which one-byte format it holds (any same-size dtype may override).
  * e2m1x2 shapes count packed bytes, as in gemmkit tensors.
  * Reading gives a C-contiguous tensor: zero-copy over the input for C-order little-endian data,
  * a copy for Fortran order or big-endian data.
@@ -31,19 +31,19 @@ const DESCR_TO_DTYPE: Readonly<Record<string, DType>> = {
 const DTYPE_TO_DESCR: Readonly<Record<DType, string>> = {
   f32: '<f4',
   f16: '<f2',
-  bf16: '|V2',
+  bf16: '<V2',
   i32: '<i4',
   i64: '<i8',
   u8: '|u1',
   i8: '|i1',
-  e4m3: '|V1',
-  e5m2: '|V1',
-  ue8m0: '|V1',
-  e2m1x2: '|V1',
+  e4m3: '<V1',
+  e5m2: '<V1',
+  ue8m0: '<V1',
+  e2m1x2: '<V1',
 };
 
 export interface NpyReadOptions {
-  /** Interpret the data as this dtype (must have the file's item size); required for '|V1'. */
+  /** Interpret the data as this dtype (must have the file's item size); required for 'V1'. */
   dtype?: DType;
 }
 
@@ -126,7 +126,7 @@ function resolveDtype(descr: string, opts: NpyReadOptions): { dtype: DType; swap
   if (!dtype)
     fail(
       'E_DTYPE',
-      code === 'V1' ? "'|V1' data needs { dtype } (e4m3, e5m2, ue8m0 or e2m1x2)" : 'unsupported .npy dtype',
+      code === 'V1' ? "'V1' data needs { dtype } (e4m3, e5m2, ue8m0 or e2m1x2)" : 'unsupported .npy dtype',
       {
         arg: 'descr',
         expected: code === 'V1' ? ['e4m3', 'e5m2', 'ue8m0', 'e2m1x2', 'u8'] : Object.values(DTYPE_TO_DESCR),
