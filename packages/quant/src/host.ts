@@ -100,7 +100,7 @@ export function perTensorFp8(
   const scaleT = o.scale === undefined ? undefined : hostF32([o.scale], [1]);
   const p = contracts.quantPerTensorFp8.validate({ x, outDtype: o.dtype, eps: o.eps, scale: scaleT });
   const v = values(x);
-  let s = o.scale;
+  let s = o.scale === undefined ? undefined : Math.fround(o.scale);
   if (s === undefined) {
     let amax = 0;
     for (let i = 0; i < v.length; i++) amax = Math.max(amax, Math.abs(v[i]));

@@ -46,6 +46,10 @@ describe('context API and host helpers agree bit for bit', () => {
   });
   it('perTensorFp8, nvfp4, mxfp4', () => {
     const a = quant.perTensorFp8(gk, x);
+    const st = quant.perTensorFp8(gk, x, { scale: 0.1 });
+    expect(firstDiff(st.data.hostBytes(), quant.host.perTensorFp8(x, { scale: 0.1 }).data.hostBytes())).toBe(
+      -1,
+    );
     expect(firstDiff(a.data.hostBytes(), quant.host.perTensorFp8(x).data.hostBytes())).toBe(-1);
     const n = quant.nvfp4(gk, x, 1.5, { layout: 'linear' });
     const hn = quant.host.nvfp4(x, 1.5, { layout: 'linear' });
