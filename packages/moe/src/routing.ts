@@ -23,6 +23,13 @@ export interface TopkRoutingOptions {
   bias?: Tensor;
   /** Multiplier of the final weights (DeepSeek's routed_scaling_factor). Default 1. */
   scale?: number;
+  /**
+   * Group-limited routing (DeepSeek-V2/V3): experts split into `numGroups` equal contiguous groups; only
+   * experts of the best `topkGroup` groups can be chosen. A group's score is the sum of its two best
+   * (biased) scores with `bias` (V3 noaux_tc), else its best score (V2). Default: no grouping.
+   */
+  numGroups?: number;
+  topkGroup?: number;
 }
 
 export interface TopkRouting {
@@ -36,7 +43,8 @@ export interface TopkRouting {
 
 /**
  * Top-k routing of router logits `[T, E]` (f32/f16/bf16, host): scores = softmax(logits) per token or
- * sigmoid(logits); the k experts with the largest score (+ bias) are chosen; weights are their scores,
+ * sigmoid(logits); the k experts with the largest score (+ bias) are chosen (among the best `topkGroup`
+ * groups when grouped); weights are their scores,
  * optionally renormalized to sum to 1, times `scale`. Computed in float64, weights rounded once to f32.
  */
 export function topkRouting(logits: Tensor, opts: TopkRoutingOptions): TopkRouting {
@@ -91,7 +99,43 @@ export function topkRouting(logits: Tensor, opts: TopkRoutingOptions): TopkRouti
         actual: opts.bias.shape,
       });
     bias = hostValues(opts.bias);
+    if (bias.some((v) => !Number.isFinite(v)))
+      fail('E_RANGE', 'bias must be finite', {
+        arg: `${op}.bias`,
+        expected: 'finite values',
+        actual: [...bias],
+      });
   }
+  let groups = 1;
+  let topkGroup = 1;
+  if (opts.numGroups !== undefined || opts.topkGroup !== undefined) {
+    checkPositiveInt(opts.numGroups, `${op}.numGroups`);
+    checkPositiveInt(opts.topkGroup, `${op}.topkGroup`);
+    groups = opts.numGroups;
+    topkGroup = opts.topkGroup;
+    if (experts % groups !== 0)
+      fail('E_SHAPE', 'numGroups must divide the number of experts', {
+        arg: `${op}.numGroups`,
+        expected: `a divisor of ${experts}`,
+        actual: groups,
+      });
+    if (topkGroup > groups)
+      fail('E_RANGE', 'topkGroup cannot exceed numGroups', {
+        arg: `${op}.topkGroup`,
+        expected: `<= ${groups}`,
+        actual: topkGroup,
+      });
+    if (k > (topkGroup * experts) / groups)
+      fail('E_RANGE', 'topK exceeds the experts of the selected groups', {
+        arg: `${op}.topK`,
+        expected: `<= ${(topkGroup * experts) / groups}`,
+        actual: k,
+      });
+  } else topkGroup = groups;
+  const perGroup = experts / groups;
+  const groupScore = new Float64Array(groups);
+  const groupOrder = new Array<number>(groups);
+  const allowed = new Uint8Array(experts);
   const x = hostValues(logits);
   for (let i = 0; i < x.length; i++)
     if (!Number.isFinite(x[i]))
@@ -105,9 +149,10 @@ export function topkRouting(logits: Tensor, opts: TopkRoutingOptions): TopkRouti
   const weights = new Float64Array(tokens * k);
   const counts = new Int32Array(experts);
   const score = new Float64Array(experts);
-  const order = new Array<number>(experts);
+  let order = new Array<number>(experts);
   for (let t = 0; t < tokens; t++) {
     const row = t * experts;
+    order = new Array<number>(experts);
     if (scoring === 'softmax') {
       let max = Number.NEGATIVE_INFINITY;
       for (let e = 0; e < experts; e++) max = Math.max(max, x[row + e]);
@@ -115,8 +160,28 @@ export function topkRouting(logits: Tensor, opts: TopkRoutingOptions): TopkRouti
       for (let e = 0; e < experts; e++) sum += score[e] = Math.exp(x[row + e] - max);
       for (let e = 0; e < experts; e++) score[e] /= sum;
     } else for (let e = 0; e < experts; e++) score[e] = 1 / (1 + Math.exp(-x[row + e]));
-    for (let e = 0; e < experts; e++) order[e] = e;
     const key = (e: number) => score[e] + (bias ? bias[e] : 0);
+    allowed.fill(1);
+    if (groups > 1 && topkGroup < groups) {
+      for (let g = 0; g < groups; g++) {
+        let best = Number.NEGATIVE_INFINITY;
+        let second = Number.NEGATIVE_INFINITY;
+        for (let e = g * perGroup; e < (g + 1) * perGroup; e++) {
+          const v = key(e);
+          if (v > best) [best, second] = [v, best];
+          else if (v > second) second = v;
+        }
+        groupScore[g] = bias && perGroup > 1 ? best + second : best;
+        groupOrder[g] = g;
+      }
+      groupOrder.sort((a, b) => groupScore[b] - groupScore[a] || a - b);
+      allowed.fill(0);
+      for (let j = 0; j < topkGroup; j++)
+        allowed.fill(1, groupOrder[j] * perGroup, (groupOrder[j] + 1) * perGroup);
+    }
+    let n = 0;
+    for (let e = 0; e < experts; e++) if (allowed[e]) order[n++] = e;
+    order.length = n;
     order.sort((a, b) => key(b) - key(a) || a - b);
     let sum = 0;
     for (let j = 0; j < k; j++) sum += score[order[j]];

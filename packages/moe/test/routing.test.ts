@@ -33,8 +33,62 @@ describe('topkRouting', () => {
     expect(ints(s.counts).reduce((a, b) => a + b)).toBe(32);
   });
 
+  it('group-limited (DeepSeek-V3 style) routing matches a direct search', () => {
+    const T = 9;
+    const E = 16;
+    const logits = randomTensor('f32', [T, E], { seed: 31 });
+    const bias = randomTensor('f32', [E], { seed: 32, std: 0.1 });
+    const r = topkRouting(logits, {
+      topK: 4,
+      scoring: 'sigmoid',
+      bias,
+      numGroups: 4,
+      topkGroup: 2,
+      scale: 2.5,
+    });
+    const x = floats(logits);
+    const b = floats(bias);
+    const ids = ints(r.topkIds);
+    const w = floats(r.topkWeights);
+    for (let t = 0; t < T; t++) {
+      const s = Array.from({ length: E }, (_, e) => 1 / (1 + Math.exp(-x[t * E + e])));
+      const c = s.map((v, e) => v + b[e]);
+      const gs = [0, 1, 2, 3].map((g) => {
+        const v = c.slice(4 * g, 4 * g + 4).sort((p, q) => q - p);
+        return v[0] + v[1];
+      });
+      const gsel = [0, 1, 2, 3].sort((p, q) => gs[q] - gs[p]).slice(0, 2);
+      const cand = [...Array(E).keys()].filter((e) => gsel.includes(Math.floor(e / 4)));
+      const pick = cand.sort((p, q) => c[q] - c[p]).slice(0, 4);
+      expect(ids.slice(4 * t, 4 * t + 4)).toEqual(pick);
+      const sum = pick.reduce((a, e) => a + s[e], 0);
+      pick.forEach((e, j) => expect(w[4 * t + j]).toBe(Math.fround((s[e] / sum) * 2.5)));
+    }
+  });
+
   it('rejects bad input precisely', () => {
     const l = randomTensor('f32', [4, 8], { seed: 1 });
+    expectError(
+      () => topkRouting(l, { topK: 2, numGroups: 3, topkGroup: 1 }),
+      'E_SHAPE',
+      'moe.topkRouting.numGroups',
+    );
+    expectError(
+      () => topkRouting(l, { topK: 2, numGroups: 4, topkGroup: 5 }),
+      'E_RANGE',
+      'moe.topkRouting.topkGroup',
+    );
+    expectError(
+      () => topkRouting(l, { topK: 5, numGroups: 4, topkGroup: 2 }),
+      'E_RANGE',
+      'moe.topkRouting.topK',
+    );
+    expectError(() => topkRouting(l, { topK: 2, numGroups: 4 }), 'E_RANGE', 'moe.topkRouting.topkGroup');
+    expectError(
+      () => topkRouting(l, { topK: 2, bias: f32(new Array(8).fill(Number.NaN), [8]) }),
+      'E_RANGE',
+      'moe.topkRouting.bias',
+    );
     expectError(() => topkRouting(l, { topK: 9 }), 'E_RANGE', 'moe.topkRouting.topK');
     expectError(() => topkRouting(l, { topK: 0 }), 'E_RANGE', 'moe.topkRouting.topK');
     expectError(
