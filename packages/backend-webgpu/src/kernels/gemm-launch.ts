@@ -1,0 +1,44 @@
+import type { DType } from '@gemmkit/core';
+import type { Runtime } from '../runtime/runtime.js';
+import { outAccess } from '../wgsl/common.js';
+import { gemmSource, gemmTile } from '../wgsl/gemm.js';
+import { pickTm } from './gemm-util.js';
+import { bindOperands, cdiv, type Operand } from './launch.js';
+import type { Params } from './params.js';
+
+export interface GemmLaunch {
+  op: string;
+  /** Operands in binding order with their WGSL names (outputs marked write, with the stored dtype). */
+  operands: ReadonlyArray<Operand & { name: string; store?: DType }>;
+  params: Params;
+  /** setup/loadA/loadB/storeC (see wgsl/gemm.ts). */
+  body: string;
+  /** Largest M of any batch (tile rows) and N (tile columns), number of batches (grid z). */
+  maxM: number;
+  maxN: number;
+  batches: number;
+  bKContiguous: boolean;
+  status?: boolean;
+}
+
+/** Launch one specialization of the shared GEMM family. The WGSL body is part of the cache key. */
+export function launchGemm(rt: Runtime, g: GemmLaunch): void {
+  const bound = bindOperands(rt, g.operands, !!g.status);
+  const tm = pickTm(g.maxM);
+  const bindings = g.operands.map((o) => ({
+    name: o.name,
+    access: o.write ? outAccess(o.store ?? 'f32') : ('read' as const),
+  }));
+  if (g.status) bindings.push({ name: 'status', access: 'atomic' });
+  const key = `${g.op}|${tm}|${g.bKContiguous}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
+  const { bm, bn } = gemmTile(tm);
+  rt.dispatch({
+    key,
+    label: g.op,
+    source: () =>
+      gemmSource({ key, tm, bKContiguous: g.bKContiguous, bindings, body: g.body, status: g.status }),
+    ...bound,
+    params: g.params.words,
+    groups: [cdiv(g.maxN, bn), cdiv(g.maxM, bm), g.batches],
+  });
+}
