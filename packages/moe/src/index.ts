@@ -5,6 +5,7 @@ export {
   groupedRowsFromCounts,
 } from './contiguous-layout.js';
 export { type MaskedLayout, maskedLayout } from './masked-layout.js';
+export { type Fp8ExpertWeights, type MoeLayerArgs, type MoeLayerResult, moeLayer } from './moe-layer.js';
 export {
   packMasked,
   permute,
