@@ -1,5 +1,6 @@
 import { fail } from '@gemmkit/core';
 import { MMA, SCALE, T } from './codes.js';
+import { SM90_FP8_INSTANCES } from './sm90/fp8-gemm-sm90.js';
 
 /**
  * Every kernel instantiation the launchers can choose: one list, shared by the launchers (which pick from it)
@@ -112,6 +113,7 @@ function buildGemmInstances(): KernelInstance[] {
 /** Every compile unit: GEMM instantiations plus the indexer, quantizer and permute kernels. */
 export const KERNEL_INSTANCES: readonly KernelInstance[] = Object.freeze([
   ...buildGemmInstances(),
+  ...SM90_FP8_INSTANCES,
   {
     file: 'mqa_logits.cu',
     names: [

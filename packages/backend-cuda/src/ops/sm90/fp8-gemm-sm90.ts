@@ -56,6 +56,43 @@ export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan
 
 const OUT_KIND = { bf16: 0, f16: 1, e4m3: 2 } as const;
 const AB_TYPES = { 'e4m3,e4m3': 0, 'e4m3,e5m2': 1, 'e5m2,e4m3': 2, 'e5m2,e5m2': 3 } as const;
+const SM90_FILE = 'sm90/fp8_gemm_sm90.cu';
+
+/** The defines of one kernel instantiation (shared by the launcher and the compile tier). */
+function sm90Defines(cfg: Sm90Config, outKind: number, abTypes: number): Record<string, number> {
+  return {
+    BLOCK_M: cfg.blockM,
+    BLOCK_N: cfg.blockN,
+    STAGES: cfg.stages,
+    CLUSTER: cfg.cluster,
+    OUT_KIND: outKind,
+    AB_TYPES: abTypes,
+  };
+}
+
+/**
+ * Every instantiation `chooseSm90Config` can pick (tile shapes × output kinds × operand types), for the CUDA
+ * compile tier. wgmma exists only on sm_90a: on other archs the portable kernels run.
+ */
+export const SM90_FP8_INSTANCES = Object.freeze(
+  ([64, 128] as const).flatMap((blockM) =>
+    ([64, 128] as const).flatMap((blockN) =>
+      Object.values(OUT_KIND).flatMap((outKind) =>
+        Object.values(AB_TYPES).map((abTypes) => ({
+          file: SM90_FILE,
+          names: ['fp8_gemm_sm90', 'sm90_scale_gather'],
+          defines: sm90Defines(
+            { blockM, blockN, splitK: 1, cluster: 1, stages: stagesFor(blockM, blockN) },
+            outKind,
+            abTypes,
+          ),
+          archs: ['sm_90a'],
+          hot: true,
+        })),
+      ),
+    ),
+  ),
+);
 
 /** Split-K tile counters live as long as the runtime: zeroed once, re-armed by the kernel itself. */
 const counters = new WeakMap<CudaRuntime, { ptr: DevicePtr; count: number }>();
@@ -89,7 +126,7 @@ export function launchSm90Fp8Gemm(
   const splitK = useSplit ? cfg.splitK : 1;
 
   // Scales into the layouts the kernel reads: A per row, MN-major [kb][mPad]; B K-major [ceil(N/128)][kb].
-  const gather = rt.getKernel({ file: 'sm90/fp8_gemm_sm90.cu', name: 'sm90_scale_gather', arch: 'sm_90a' });
+  const gather = rt.getKernel({ file: SM90_FILE, name: 'sm90_scale_gather', arch: 'sm_90a' });
   const aScaleMn = rt.alloc(kb * mPad * 4);
   const nb = cdiv(n, 128);
   const bScaleK = rt.alloc(nb * kb * 4);
@@ -151,17 +188,14 @@ export function launchSm90Fp8Gemm(
   const mapSfa = rt.tensorMap({ ptr: aScaleMn.ptr, dtype: 'f32', shape: [kb, mPad], box: [1, cfg.blockM] });
 
   const kernel = rt.getKernel({
-    file: 'sm90/fp8_gemm_sm90.cu',
+    file: SM90_FILE,
     name: 'fp8_gemm_sm90',
     arch: 'sm_90a',
-    defines: {
-      BLOCK_M: cfg.blockM,
-      BLOCK_N: cfg.blockN,
-      STAGES: cfg.stages,
-      CLUSTER: cfg.cluster,
-      OUT_KIND: OUT_KIND[plan.outDtype],
-      AB_TYPES: AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES],
-    },
+    defines: sm90Defines(
+      cfg,
+      OUT_KIND[plan.outDtype],
+      AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES],
+    ),
   });
   const ws = useSplit ? rt.alloc(tiles * splitK * cfg.blockM * cfg.blockN * 4) : null;
   if (ws) temps.push(ws);

@@ -1,0 +1,52 @@
+import { fail, type KernelFn } from '@gemmkit/core';
+import { addr, cdiv, i32, i64, kernelFrom, outTensor, requireContiguous, rtOf } from './common.js';
+import { MQA, MQA_BLOCK } from './indexer.js';
+
+/**
+ * fp8PagedMqaLogits: one CTA per (query row, 128 positions). Context lengths beyond maxContextLen or the block
+ * table are clamped (GK_STATUS_BAD_CONTEXT_LEN); a page id outside the cache skips the position
+ * (GK_STATUS_BAD_BLOCK_ID). scheduleMeta is not needed by this grid (the result never depends on it).
+ */
+export const fp8PagedMqaLogits: KernelFn<'fp8PagedMqaLogits'> = (plan, args, kctx) => {
+  const rt = rtOf(kctx);
+  const out = outTensor(kctx, args.out, 'f32', plan.outShape);
+  requireContiguous(args.q, 'fp8PagedMqaLogits.q');
+  requireContiguous(args.weights, 'fp8PagedMqaLogits.weights');
+  if (plan.maxBlocks > 1 && args.blockTable.strides[1] !== 1)
+    fail('E_LAYOUT', 'blockTable rows must be contiguous', {
+      arg: 'fp8PagedMqaLogits.blockTable',
+      expected: 'strides[1] = 1',
+      actual: args.blockTable.strides,
+    });
+  const rows = plan.batch * plan.nextN;
+  if (rows === 0 || plan.maxContextLen === 0) return out;
+  const ctxS0 = args.contextLens.strides[0] ?? 0;
+  const ctxS1 = plan.twoD ? args.contextLens.strides[1] : 0;
+  const k = kernelFrom(rt, MQA, plan.dim === 64 ? 'gk_paged_mqa_logits_d64' : 'gk_paged_mqa_logits_d128');
+  k.launch({
+    grid: [cdiv(plan.maxContextLen, MQA_BLOCK), rows],
+    block: [MQA_BLOCK],
+    args: [
+      addr(rt, args.q, 'fp8PagedMqaLogits.q'),
+      addr(rt, args.fusedKvCache, 'fp8PagedMqaLogits.fusedKvCache'),
+      addr(rt, args.weights, 'fp8PagedMqaLogits.weights'),
+      addr(rt, args.contextLens, 'fp8PagedMqaLogits.contextLens'),
+      i64(ctxS0),
+      i64(ctxS1),
+      i32(plan.twoD ? 1 : 0),
+      addr(rt, args.blockTable, 'fp8PagedMqaLogits.blockTable'),
+      i64(args.blockTable.strides[0]),
+      i32(plan.maxBlocks),
+      i32(plan.numBlocks),
+      i32(plan.blockKv),
+      i32(plan.nextN),
+      i32(plan.heads),
+      i32(plan.maxContextLen),
+      addr(rt, out, 'fp8PagedMqaLogits.out'),
+      i64(out.strides[0]),
+      i32(plan.cleanLogits ? 1 : 0),
+      rt.status.arg('fp8PagedMqaLogits'),
+    ],
+  });
+  return out;
+};
