@@ -8,6 +8,7 @@
 import { ALL_DTYPES, type DType, dtypeBytes, isDType } from './dtype.js';
 import { assertLittleEndian } from './dtypes/bits.js';
 import {
+  BF16,
   decodeBf16,
   decodeE2m1,
   decodeE4m3,
@@ -21,9 +22,10 @@ import {
   encodeE2m1,
   encodeF16,
   encodeF32,
+  F16,
 } from './dtypes/floats.js';
 import { encodeInt } from './dtypes/ints.js';
-import { encodeMiniFloat } from './dtypes/minifloat.js';
+import { encodeMiniFloat, encodeMiniFloatFromF32Bits, type MiniFloat } from './dtypes/minifloat.js';
 import { byteTable, e2m1Table, f16Table } from './dtypes/tables.js';
 import { decodeUe8m0, encodeUe8m0, type Ue8m0Round } from './dtypes/ue8m0.js';
 import { fail } from './errors.js';
@@ -178,6 +180,8 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
   checkValues(values);
   const n = values.length;
   const sat = opts.saturate === true;
+  // Float32Array input: read the bit patterns directly (integer-only rounding, no per-element conversion).
+  const bits = values instanceof Float32Array ? new Uint32Array(values.buffer, values.byteOffset, n) : null;
   if (dtype === 'e2m1x2') {
     if (n % 2 !== 0)
       fail('E_SHAPE', 'e2m1x2 packs values in pairs', {
@@ -195,7 +199,10 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
           expected: 'a number',
           actual: 'NaN',
         });
-      out[i >> 1] = encodeE2m1(a) | (encodeE2m1(b) << 4);
+      out[i >> 1] = bits
+        ? encodeMiniFloatFromF32Bits(E2M1, bits[i], true) |
+          (encodeMiniFloatFromF32Bits(E2M1, bits[i + 1], true) << 4)
+        : encodeE2m1(a) | (encodeE2m1(b) << 4);
     }
     return out;
   }
@@ -204,7 +211,8 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
     case 'e4m3':
     case 'e5m2': {
       const f = dtype === 'e4m3' ? E4M3 : E5M2;
-      for (let i = 0; i < n; i++) out[i] = encodeMiniFloat(f, values[i], sat);
+      if (bits) for (let i = 0; i < n; i++) out[i] = encodeMiniFloatFromF32Bits(f, bits[i], sat);
+      else for (let i = 0; i < n; i++) out[i] = encodeMiniFloat(f, values[i], sat);
       return out;
     }
     case 'ue8m0': {
@@ -240,15 +248,12 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
         for (let i = 0; i < n; i++) o[i] = values[i];
         return out;
       }
-      const o = new Uint16Array(out.buffer, 0, n);
-      for (let i = 0; i < n; i++) o[i] = encodeF16(values[i], sat);
+      encode16(F16, values, bits, sat, new Uint16Array(out.buffer, 0, n));
       return out;
     }
-    case 'bf16': {
-      const o = new Uint16Array(out.buffer, 0, n);
-      for (let i = 0; i < n; i++) o[i] = encodeBf16(values[i], sat);
+    case 'bf16':
+      encode16(BF16, values, bits, sat, new Uint16Array(out.buffer, 0, n));
       return out;
-    }
     case 'i32': {
       const o = new Int32Array(out.buffer, 0, n);
       for (let i = 0; i < n; i++) o[i] = encodeInt('i32', values[i], sat, i);
@@ -267,6 +272,17 @@ export function encodeArray(dtype: DType, values: ArrayLike<number>, opts: Encod
 }
 
 const F32_MAX = 3.4028234663852886e38;
+
+function encode16(
+  f: MiniFloat,
+  values: ArrayLike<number>,
+  bits: Uint32Array | null,
+  sat: boolean,
+  o: Uint16Array,
+): void {
+  if (bits) for (let i = 0; i < o.length; i++) o[i] = encodeMiniFloatFromF32Bits(f, bits[i], sat);
+  else for (let i = 0; i < o.length; i++) o[i] = encodeMiniFloat(f, values[i], sat);
+}
 
 /**
  * Bit pattern of one value: f32 → uint32, f16/bf16 → uint16, 8-bit formats → byte, ints → the integer

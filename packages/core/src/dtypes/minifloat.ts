@@ -106,6 +106,15 @@ export function encodeMiniFloat(f: MiniFloat, x: number, saturate = false): numb
 }
 
 /**
+ * encodeMiniFloat for a value given by its float32 bit pattern `u` (bulk encoders reinterpret a
+ * Float32Array's buffer instead of converting each element).
+ */
+export function encodeMiniFloatFromF32Bits(f: MiniFloat, u: number, saturate = false): number {
+  if ((u & 0x7fffffff) > 0x7f800000) return encodeFromF64(f, Number.NaN, saturate);
+  return encodeFromF32Bits(f, u, saturate);
+}
+
+/**
  * Fast path for values that are exactly float32 (most inputs come from Float32Arrays): integer-only
  * rounding of the float32 bit pattern, same rules as encodeFromF64.
  */
