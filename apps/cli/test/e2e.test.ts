@@ -195,6 +195,11 @@ describe('errors', () => {
       /^error E_ALIGN: must be a multiple of 16; argument: gemmFp8NtGroupwise.k/,
     ],
     [
+      'op without a sized workload',
+      ['bench', 'quantNvfp4', '--backend', 'cpu'],
+      /^error E_UNSUPPORTED: op 'quantNvfp4' has no sized workload to sweep; argument: target/,
+    ],
+    [
       'bad plot extension',
       ['bench', 'bmmFp16', '--plot', 'out.pdf'],
       /^error E_UNSUPPORTED: plot file must end in .svg or .png; argument: --plot/,

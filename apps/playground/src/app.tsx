@@ -1,4 +1,4 @@
-import { type Ceiling, type Params, resolveParams, workloads } from '@gemmkit/cli/workloads';
+import { type Ceiling, type Params, resolveParams, workloadOf } from '@gemmkit/cli/workloads';
 import type { OpName } from '@gemmkit/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Roofline, SweepChart } from './components/Charts.js';
@@ -114,13 +114,13 @@ export function App() {
     setShared(undefined);
   };
   const onOp = (op: OpName) => {
-    update({ op, params: resolveParams(workloads[op]!, 'small') });
+    update({ op, params: resolveParams(workloadOf(op)!, 'small') });
     setReport(undefined);
     setPoints([]);
   };
   const onParams = (p: Params) => {
     try {
-      update({ params: resolveParams(workloads[state.op]!, 'small', p) });
+      update({ params: resolveParams(workloadOf(state.op)!, 'small', p) });
       setLinkError(undefined);
     } catch (e) {
       setLinkError((e as Error).message);
@@ -132,7 +132,8 @@ export function App() {
     navigator.clipboard?.writeText(url).catch(() => {});
   };
 
-  const w = workloads[state.op]!;
+  const w = workloadOf(state.op)!;
+  const sweepLabel = w.sweep?.toUpperCase() ?? 'size';
   const stale = report && (report.op !== state.op || report.backend !== state.backend);
   return (
     <div class="app">
@@ -197,9 +198,9 @@ export function App() {
             </div>
             <div class="card">
               <h3>
-                Throughput vs {w.sweep.toUpperCase()} <span class="muted small">({state.backend})</span>
+                Throughput vs {sweepLabel} <span class="muted small">({state.backend})</span>
               </h3>
-              <SweepChart points={points} label={w.sweep.toUpperCase()} zeroFlop={report?.flops === 0} />
+              <SweepChart points={points} label={sweepLabel} zeroFlop={report?.flops === 0} />
             </div>
             <Details report={report} seed={state.seed} />
           </div>

@@ -1,4 +1,4 @@
-import { type Params, resolveParams, workloads } from '@gemmkit/cli/workloads';
+import { type Params, resolveParams, runnableOps, workloadOf } from '@gemmkit/cli/workloads';
 import type { OpName } from '@gemmkit/core';
 import { BACKENDS, type BackendName } from './engine/engine.js';
 
@@ -10,7 +10,8 @@ export interface AppState {
   params: Params;
 }
 
-export const PLAYGROUND_OPS = Object.keys(workloads) as OpName[];
+/** Dedicated workloads first, then every other op through its conformance cases. */
+export const PLAYGROUND_OPS = runnableOps();
 
 /** First op shown: an FP8 GEMM when one exists. */
 function defaultOp(): OpName {
@@ -20,7 +21,7 @@ function defaultOp(): OpName {
 }
 
 export function defaultState(op: OpName = defaultOp(), backend: BackendName = 'webgpu'): AppState {
-  return { op, backend, seed: 1, params: resolveParams(workloads[op]!, 'small') };
+  return { op, backend, seed: 1, params: resolveParams(workloadOf(op)!, 'small') };
 }
 
 /**
@@ -40,7 +41,7 @@ export function parseState(search: string): { state: AppState; error?: string; a
       error: `unknown backend '${backendName}' in the link`,
       autorun: false,
     };
-  const w = workloads[opName]!;
+  const w = workloadOf(opName)!;
   const over: Record<string, string> = {};
   for (const p of w.params) {
     const v = q.get(p.name);

@@ -29,7 +29,9 @@ export const REQUIRE_WEBGPU = !!(process.env.CI || process.env.GEMMKIT_REQUIRE_W
 /** A persistent context over a fresh profile directory; `close()` removes the profile. */
 export async function launch(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
   const profile = await mkdtemp(join(tmpdir(), 'gemmkit-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

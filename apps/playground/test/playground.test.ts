@@ -202,6 +202,21 @@ describe('playground in Chromium', () => {
     await again.close();
   });
 
+  it('an op without a sized workload runs through its conformance cases', async () => {
+    const page = await open();
+    await page.getByTestId('op-select').selectOption('quantPerTokenFp8');
+    const cases = await page.getByTestId('param-case').locator('option').allInnerTexts();
+    expect(cases.length).toBeGreaterThan(1);
+    await page.getByTestId('param-case').selectOption(cases[1]);
+    await page.getByTestId('backend-cpu').click();
+    expect(await page.getByTestId('sweep').isDisabled()).toBe(true);
+    await page.getByTestId('run').click();
+    await page.waitForSelector('.badge.pass, .badge.fail', { timeout: 120_000 });
+    expect(await page.getByTestId('status').innerText()).toBe('PASS');
+    expect(await page.locator('.summary-head').innerText()).toContain(cases[1]);
+    await page.close();
+  });
+
   it('a bad link names what is wrong with it', async () => {
     const page = await open('?op=bmmFp8&backend=cpu&k=33');
     expect(await page.locator('.banner.warn').innerText()).toMatch(

@@ -70,12 +70,14 @@ function planTarget(target: string, opts: BenchOptions) {
       actual: target,
     });
   const w = workloadOf(op);
-  if (!w)
-    fail('E_UNSUPPORTED', `op '${op}' has no benchmark workload yet`, {
+  // Benchmarks sweep a size: ops known only through their conformance cases have no size knob.
+  if (!w?.sweep)
+    fail('E_UNSUPPORTED', `op '${op}' has no sized workload to sweep`, {
       arg: 'target',
-      expected: OP_NAMES.filter((o) => workloadOf(o)),
+      expected: OP_NAMES.filter((o) => workloadOf(o)?.sweep),
       actual: op,
     });
+  const sweep = w.sweep;
   if (opts.size !== undefined && !SIZE_PRESETS.includes(opts.size as SizePreset))
     fail('E_UNSUPPORTED', 'unknown size preset', {
       arg: '--size',
@@ -83,7 +85,7 @@ function planTarget(target: string, opts: BenchOptions) {
       actual: opts.size,
     });
   const size = (opts.size ?? 'small') as SizePreset;
-  const sweepParams = preset ? [...preset.sweep.params] : [w.sweep];
+  const sweepParams = preset ? [...preset.sweep.params] : [sweep];
   const base = { ...(preset?.params ?? {}), ...parseAssignments(opts.set ?? []) };
   let values: number[];
   if (opts.sizes !== undefined) {
@@ -93,7 +95,7 @@ function planTarget(target: string, opts: BenchOptions) {
   } else if (preset) values = [...preset.sweep.values];
   else {
     // Powers of two up to the preset's value of the sweep parameter.
-    const top = Number(resolveParams(w, size, base)[w.sweep]);
+    const top = Number(resolveParams(w, size, base)[sweep]);
     values = [];
     for (let v = top; v >= 1 && values.length < 6; v = Math.floor(v / 2)) values.unshift(v);
   }

@@ -1,8 +1,9 @@
-import { contracts, type OpName } from '@gemmkit/core';
-import { type AnyConformanceCase, conformanceCases } from '@gemmkit/core/conformance';
+import { OP_NAMES, type OpName } from '@gemmkit/core';
+import type { AnyConformanceCase } from '@gemmkit/core/conformance';
 import { bmmFp8Workload } from './bmm-fp8.js';
 import { bmmFp16Workload } from './bmm-fp16.js';
 import { fp8BlockscaleGemmWorkload } from './fp8-blockscale-gemm.js';
+import { caseWorkload } from './from-cases.js';
 import { gemmFp8NtGroupwiseWorkload } from './gemm-fp8-nt-groupwise.js';
 import { maskedMoeGemm8bitWorkload } from './masked-moe-gemm-8bit.js';
 import { mmFp4Workload } from './mm-fp4.js';
@@ -18,6 +19,7 @@ export {
   measureHostCeiling,
   rooflineFraction,
 } from '../bench/ceilings.js';
+export { caseWorkload } from './from-cases.js';
 export { parseAssignments, resolveParams } from './params.js';
 export { type BenchPreset, PRESETS } from './presets.js';
 export * from './run.js';
@@ -36,44 +38,28 @@ export const workloads: Partial<Record<OpName, Workload>> = {
   maskedMoeGemm8bit: maskedMoeGemm8bitWorkload as Workload,
 };
 
+/** The dedicated workload of an op, else one over its conformance cases (undefined if it has neither). */
 export function workloadOf(op: OpName): Workload | undefined {
-  return workloads[op];
+  return workloads[op] ?? caseWorkload(op);
 }
 
-/** FLOPs of a case's problem (0 when its args do not validate). */
-function flopsOf(c: AnyConformanceCase): number {
-  try {
-    const k = contracts[c.op] as unknown as {
-      validate(a: unknown, m: string): unknown;
-      flops(p: unknown): number;
-    };
-    return k.flops(k.validate(c.build(1), 'fast'));
-  } catch {
-    return -1;
-  }
+/** Every op the apps can run, dedicated workloads first (registry order), then the case-based ones. */
+export function runnableOps(): OpName[] {
+  const dedicated = OP_NAMES.filter((o) => workloads[o]);
+  return [...dedicated, ...OP_NAMES.filter((o) => !workloads[o] && caseWorkload(o))];
 }
 
 /**
- * The case `demo` runs for an op: its workload at `size`, else its biggest conformance case (so an op added
- * to core shows up in the demo with no CLI change).
+ * The case `demo` runs for an op at `size`: its workload's (the biggest conformance case for ops without
+ * a dedicated workload, so an op added to core shows up in the demo with no CLI change).
  */
 export function demoCase(
   op: OpName,
   size: SizePreset,
   overrides: Record<string, string | number> = {},
-): { case: AnyConformanceCase; params?: Params; shape: string } | undefined {
-  const w = workloads[op];
-  if (w) {
-    const p = resolveParams(w, size, overrides);
-    return { case: w.make(p) as AnyConformanceCase, params: p, shape: w.describe(p) };
-  }
-  const cases = conformanceCases.filter((c) => c.op === op);
-  if (cases.length === 0) return undefined;
-  let best = cases[0];
-  let bestFlops = flopsOf(best);
-  for (const c of cases.slice(1)) {
-    const f = flopsOf(c);
-    if (f > bestFlops) [best, bestFlops] = [c, f];
-  }
-  return { case: best, shape: best.name };
+): { case: AnyConformanceCase; params: Params; shape: string } | undefined {
+  const w = workloadOf(op);
+  if (!w) return undefined;
+  const p = resolveParams(w, size, overrides);
+  return { case: w.make(p) as AnyConformanceCase, params: p, shape: w.describe(p) };
 }

@@ -38,8 +38,8 @@ export interface Workload<K extends OpName = OpName> {
   readonly params: readonly ParamSpec[];
   /** Overrides of the defaults per size preset. */
   readonly sizes: Readonly<Record<SizePreset, Params>>;
-  /** The parameter a sweep varies (the token count M for GEMMs). */
-  readonly sweep: string;
+  /** The parameter a sweep varies (the token count M for GEMMs); undefined when it has no size knob. */
+  readonly sweep: string | undefined;
   /** Short shape text, e.g. `M=256 N=512 K=1024 e4m3→bf16`. */
   describe(p: Params): string;
   /** A case (fresh host args from a seed, tolerance, output selection) for resolved params. */

@@ -1,4 +1,4 @@
-import { type ParamSpec, type Params, workloads } from '@gemmkit/cli/workloads';
+import { type ParamSpec, type Params, workloadOf } from '@gemmkit/cli/workloads';
 import { contracts, type OpName } from '@gemmkit/core';
 import { BACKENDS, type BackendName } from '../engine/engine.js';
 import type { DeviceInfo } from '../engine/protocol.js';
@@ -7,6 +7,25 @@ import { type AppState, PLAYGROUND_OPS } from '../state.js';
 function ParamInput(props: { spec: ParamSpec; value: string | number; onChange(v: string | number): void }) {
   const { spec, value } = props;
   const id = `param-${spec.name}`;
+  // Many or long choices (conformance case names) read better in a select than as buttons.
+  if (spec.kind === 'enum' && (spec.values!.length > 4 || spec.values!.some((v) => String(v).length > 14)))
+    return (
+      <label class="field" for={id}>
+        <span>{spec.label}</span>
+        <select
+          id={id}
+          data-testid={id}
+          value={String(value)}
+          onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
+        >
+          {spec.values!.map((v) => (
+            <option key={String(v)} value={String(v)}>
+              {String(v)}
+            </option>
+          ))}
+        </select>
+      </label>
+    );
   if (spec.kind === 'enum')
     return (
       <label class="field" for={id}>
@@ -59,7 +78,7 @@ export function Controls(props: {
   onShare(): void;
 }) {
   const { state, devices, busy } = props;
-  const w = workloads[state.op]!;
+  const w = workloadOf(state.op)!;
   const dims = w.params.filter((p) => p.kind === 'int');
   const enums = w.params.filter((p) => p.kind === 'enum');
   const set = (name: string, v: string | number) => props.onParams({ ...state.params, [name]: v });
@@ -75,7 +94,7 @@ export function Controls(props: {
         >
           {PLAYGROUND_OPS.map((o) => (
             <option key={o} value={o}>
-              {o} — {workloads[o]!.title}
+              {o} — {workloadOf(o)!.title}
             </option>
           ))}
         </select>
@@ -122,8 +141,14 @@ export function Controls(props: {
         <button type="button" class="primary" data-testid="run" disabled={busy} onClick={props.onRun}>
           {busy ? 'running…' : 'Run'}
         </button>
-        <button type="button" data-testid="sweep" disabled={busy} onClick={props.onSweep}>
-          Sweep {w.sweep.toUpperCase()}
+        <button
+          type="button"
+          data-testid="sweep"
+          disabled={busy || !w.sweep}
+          title={w.sweep ? undefined : 'this op has no size knob to sweep'}
+          onClick={props.onSweep}
+        >
+          {w.sweep ? `Sweep ${w.sweep.toUpperCase()}` : 'Sweep'}
         </button>
         <button
           type="button"

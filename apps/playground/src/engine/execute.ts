@@ -97,12 +97,14 @@ export async function sweep(
   onPoint: (p: SweepPoint) => void,
 ): Promise<SweepPoint[]> {
   const w = workloadOf(op)!;
-  const top = Number(params[w.sweep]);
+  const knob = w.sweep;
+  if (!knob) throw new Error(`${op} has no size knob to sweep`);
+  const top = Number(params[knob]);
   const xs: number[] = [];
   for (let v = top; v >= 1 && xs.length < 7; v = Math.floor(v / 2)) xs.unshift(v);
   const points: SweepPoint[] = [];
   for (const x of xs) {
-    const p = { ...params, [w.sweep]: x };
+    const p = { ...params, [knob]: x };
     const c = caseOf(op, p);
     const { flops, bytes } = costOf(c, c.build(seed));
     const r = await engine.run(backend, { op, params: p, seed, timing: timingFor(backend) });
