@@ -60,6 +60,12 @@ typedef unsigned short u16;
 #ifndef GROUP_M
 #define GROUP_M 8
 #endif
+#ifndef MODE  // 0 dense; 1 grouped contiguous (ragged-M), 2 grouped masked: see grouped_fp8_sm90.cu
+#define MODE 0
+#endif
+#if MODE != 0
+static_assert(CLUSTER == 1, "the grouped modes run without clusters");
+#endif
 
 #ifndef DOUBLE_BUFFER  // two partial fragments (needs 3 x BLOCK_N/2 accumulator registers)
 #define DOUBLE_BUFFER (BLOCK_N <= 128)
@@ -236,6 +242,10 @@ __device__ __forceinline__ void store_pair(void* out, long ldd, int row, int col
 #endif
 }
 
+#if MODE != 0
+#include "grouped_fp8_sm90.cuh"  // tile scheduler, epilogue and checks of the grouped modes
+#endif
+
 // Scales of one K block for this thread's two rows, and the smem stage they came from.
 struct Scales {
   float a0, a1, b0, b1;
@@ -247,7 +257,15 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     KERNEL_NAME(const __grid_constant__ TmaDesc map_a, const __grid_constant__ TmaDesc map_b,
                 const __grid_constant__ TmaDesc map_sfa, const float* __restrict__ sfb, void* __restrict__ out,
                 const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
-                int M, int N, int K, long ldd, int split_k) {
+                int M, int N, int K, long ldd, int split_k
+#if MODE != 0
+                // grouped: index data (m_indices / masked_m), the block list of the contiguous mode, E, the
+                // output's expert stride, the overlap signal, the status word (see grouped_fp8_sm90.cuh)
+                ,
+                const int* __restrict__ gidx, const int* __restrict__ gmeta, int num_groups, long out_gstride,
+                int* __restrict__ signal, unsigned* __restrict__ status
+#endif
+) {
   extern __shared__ __align__(1024) unsigned char smem_raw[];
   // 1024-byte alignment is required by the 128B swizzle atoms.
   unsigned char* smem = (unsigned char*)(((u64)smem_raw + 1023) & ~(u64)1023);
@@ -296,6 +314,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     mb = (first_m + in_group % rows) * CLUSTER + (int)rank;
     nb = in_group / rows;
   };
+#if MODE != 0
+  const GroupedSched sched{gidx, gmeta, num_groups, M, N, num_n_blocks, ldd, out_gstride};
+#endif
 
   if (tid >= NUM_MATH_THREADS) {
     // ------------------------------------------------------------ producer warpgroup
@@ -305,15 +326,30 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     if (tid == NUM_MATH_THREADS) {
       int stage = 0;
       u32 phase = 0;
+#if MODE == 0
       for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
         int mb, nb, split;
         tile_coords(tile, mb, nb, split);
         int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+#else
+      GCursor cur{};
+      GTile gt;
+      for (int tile = first_tile; sched.next(tile, cur, gt); tile += tile_stride) {
+        const int kb0 = 0, kb1 = num_k_blocks;
+#endif
         for (int kb = kb0; kb < kb1; ++kb) {
           mbar_wait(&empty_bar[stage], phase ^ 1);
           mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4);
+#if MODE == 0
           tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, mb * BLOCK_M);
-#if !MULTICAST
+#else
+          // Grouped: A rows of the tile's expert (packed or [E*maxM] rows), B rows e*N + n of the [E*N, K] map.
+          tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, gt.a_row);
+          tma_load_2d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kb * BLOCK_K, gt.b_row);
+          tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], gt.a_row, kb);
+#endif
+#if MODE != 0
+#elif !MULTICAST
           for (int h = 0; h < CLUSTER; ++h)
             tma_load_2d(smem_b + stage * SMEM_B_STAGE + h * (SMEM_B_STAGE / CLUSTER), &map_b, &full_bar[stage],
                         kb * BLOCK_K, nb * BLOCK_N + h * (BLOCK_N / CLUSTER));
@@ -323,7 +359,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
                                 &full_bar[stage], kb * BLOCK_K, nb * BLOCK_N + rank * (BLOCK_N / CLUSTER),
                                 (unsigned short)((1 << CLUSTER) - 1));
 #endif
+#if MODE == 0
           tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], mb * BLOCK_M, kb);
+#endif
           if (++stage == STAGES) {
             stage = 0;
             phase ^= 1;
@@ -331,6 +369,10 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         }
       }
     }
+#if MODE != 0
+    // An idle producer thread of CTA 0 checks the index data once and raises the status flags.
+    if (blockIdx.x == 0 && tid == NUM_MATH_THREADS + 32) grouped_validate(gidx, num_groups, M, status);
+#endif
   } else {
     // ------------------------------------------------------------ math warpgroups
 #if NUM_MATH_WG == 2
@@ -350,10 +392,18 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     int stage = 0;
     u32 phase = 0;
 
+#if MODE == 0
     for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
       int mb, nb, split;
       tile_coords(tile, mb, nb, split);
       int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+#else
+    GCursor cur{};
+    GTile gt;
+    for (int tile = first_tile; sched.next(tile, cur, gt); tile += tile_stride) {
+      const int kb0 = 0, kb1 = num_k_blocks;
+      const int nb = gt.nb;
+#endif
 #pragma unroll
       for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
       // A tile of BLOCK_N columns spans at most two 128-wide B scale blocks; columns below `split_col` use the
@@ -362,8 +412,15 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       const int sb_blk0 = col0 / 128;
       const int split_col = min(BLOCK_N, (sb_blk0 + 1) * 128 - col0);
       const int num_sb_blk = (N + 127) / 128;
+#if MODE == 0
       const float* sfb_row0 = sfb + (long)sb_blk0 * num_k_blocks;
       const float* sfb_row1 = sfb + (long)min(sb_blk0 + 1, num_sb_blk - 1) * num_k_blocks;
+#else
+      // B scales K-major [E][ceil(N/128)][kb]: this expert's rows.
+      const float* sfb_e = sfb + (long)gt.group * num_sb_blk * num_k_blocks;
+      const float* sfb_row0 = sfb_e + (long)sb_blk0 * num_k_blocks;
+      const float* sfb_row1 = sfb_e + (long)min(sb_blk0 + 1, num_sb_blk - 1) * num_k_blocks;
+#endif
 
       // Issue one K block's wgmmas into `p` (asynchronous) and fetch that block's scales meanwhile.
       auto issue = [&](float* p, int kb, Scales& sc) {
@@ -446,6 +503,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #endif
       }
 
+#if MODE == 0
       if (split_k > 1) {
         // Write this split's partial, then let the last split of the tile reduce in split order.
         const int mn = tile / split_k;
@@ -489,6 +547,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_div);
         store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_div);
       }
+#else
+      grouped_epilogue(out, ldd, N, gt, sched, row_in_tile, col0, lane, acc, out_div, signal, tid);
+#endif
     }
   }
   // No CTA may leave while a cluster peer can still multicast into its shared memory or arrive on its barriers.

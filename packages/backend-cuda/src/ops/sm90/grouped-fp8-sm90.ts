@@ -1,4 +1,5 @@
 import type { RaggedMMoeGemm8bitArgs, RaggedMMoeGemm8bitPlan, Tensor } from '@gemmkit/core';
+import type { DevicePtr } from '../../bindings/types.js';
 import type { CudaRuntime } from '../../runtime/index.js';
 import { stagesFor } from './fp8-gemm-sm90.js';
 
@@ -182,8 +183,8 @@ interface GroupedLaunch {
   a: Tensor;
   b: Tensor;
   out: Tensor;
-  sfa: bigint;
-  sfb: bigint;
+  sfa: DevicePtr;
+  sfb: DevicePtr;
   rowsA: number;
   rowsPad: number;
   m: number;
@@ -405,7 +406,17 @@ export function launchSm90Masked(rt: CudaRuntime, l: Sm90MaskedLaunch): number {
   const kb = cdiv(l.k, 128);
   const rowsA = l.experts * l.maxM;
   const rowsPad = cdiv(rowsA, 4) * 4;
-  const { sfa, sfb } = gatherScales(rt, l.aScale, l.bScale, l.experts, l.maxM, rowsPad, l.experts, cdiv(l.n, 128), kb);
+  const { sfa, sfb } = gatherScales(
+    rt,
+    l.aScale,
+    l.bScale,
+    l.experts,
+    l.maxM,
+    rowsPad,
+    l.experts,
+    cdiv(l.n, 128),
+    kb,
+  );
   launchGrouped(rt, {
     op: l.op,
     mode: 2,

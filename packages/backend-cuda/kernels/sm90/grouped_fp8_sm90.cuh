@@ -1,0 +1,141 @@
+// Grouped (MoE) modes of the sm90 FP8 GEMM: the tile scheduler, the predicated epilogue with the overlap signal
+// and the index checks. Included by fp8_gemm_sm90.cu when MODE != 0 (from grouped_fp8_sm90.cu); everything else
+// (TMA ring, wgmma, promotion, persistent loop) is the dense kernel's.
+//
+// MODE 1, contiguous (ragged-M): A [M, K] packed rows; `gmeta` = {count, 0, 0, 0, int4 blocks[count]} written by
+//   sm90_grouped_block_list: one entry {first row, expert, rows, 0} per BLOCK_M-row block that has an expert.
+//   Padding blocks are not in the list at all, so no CTA spends time on them. `gidx` = m_indices (per_token
+//   mode, rows whose id differs from the block's expert are not stored) or nullptr (psum/per_expert: the first
+//   `rows` rows of the block are the expert's).
+// MODE 2, masked: A [E, maxM, K] seen as [E*maxM, K] (M = maxM); `gidx` = masked_m[E]. Tiles enumerate only rows
+//   < masked_m[e] (clamped to [0, maxM]): the scheduler walks the experts with a cursor, as tiles only grow.
+// B [E, N, K] is one 2D tensor map over [E*N, K]: expert e's row n is e*N + n. An N edge tile reads rows of
+// expert e+1 (or TMA zero fill after the last): they only feed columns >= N, which are never stored.
+#include "../common/status.cuh"
+
+struct GTile {
+  int a_row;      // first row of the tile in A's 2D view (also the A-scale column)
+  int b_row;      // first row of the tile in B's [E*N, K] view
+  int nb;         // N block inside the expert
+  int group;      // expert
+  int rows;       // rows of the tile owned by the expert: stores are predicated on it
+  int m0;         // first row of the tile inside the expert (masked: for the signal)
+  long out_off;   // element offset of the tile's first output row
+};
+
+// Scheduler state of one thread (tiles are visited in increasing order, so the expert cursor only advances).
+struct GCursor {
+  int group, before, mm, loaded;
+};
+
+struct GroupedSched {
+  const int* gidx;
+  const int* gmeta;
+  int num_groups, M, N, num_n_blocks;
+  long ldd, out_gstride;
+
+  // GROUP_M-row bands of M blocks (as the dense kernel's rasterization) for L2 reuse of the B tile.
+  __device__ __forceinline__ void raster(int mn, int m_blocks, int& mb, int& nb) const {
+    const int per_group = GROUP_M * num_n_blocks;
+    const int first_m = (mn / per_group) * GROUP_M;
+    const int rows = min(m_blocks - first_m, GROUP_M);
+    const int in_group = mn % per_group;
+    mb = first_m + in_group % rows;
+    nb = in_group / rows;
+  }
+
+  __device__ __forceinline__ bool next(int tile, GCursor& c, GTile& t) const {
+#if MODE == 1
+    (void)c;
+    const int count = __ldg(gmeta);
+    if (tile >= count * num_n_blocks) return false;
+    int i, nb;
+    raster(tile, count, i, nb);
+    const int4 b = __ldg(reinterpret_cast<const int4*>(gmeta + 4) + i);
+    t.a_row = b.x;
+    t.group = b.y;
+    t.rows = b.z;
+    t.m0 = b.x;
+    t.nb = nb;
+    t.b_row = b.y * N + nb * BLOCK_N;
+    t.out_off = (long)b.x * ldd;
+    return true;
+#else
+    for (;;) {
+      if (c.group >= num_groups) return false;
+      if (!c.loaded) {
+        c.mm = min(max(__ldg(gidx + c.group), 0), M);  // bad counts are clamped (and flagged by grouped_validate)
+        c.loaded = 1;
+      }
+      const int nt = (c.mm + BLOCK_M - 1) / BLOCK_M * num_n_blocks;
+      if (tile < c.before + nt) break;
+      c.before += nt;
+      ++c.group;
+      c.loaded = 0;
+    }
+    int mb, nb;
+    raster(tile - c.before, (c.mm + BLOCK_M - 1) / BLOCK_M, mb, nb);
+    t.group = c.group;
+    t.m0 = mb * BLOCK_M;
+    t.a_row = c.group * M + t.m0;
+    t.rows = min(BLOCK_M, c.mm - t.m0);
+    t.nb = nb;
+    t.b_row = c.group * N + nb * BLOCK_N;
+    t.out_off = (long)c.group * out_gstride + (long)t.m0 * ldd;
+    return true;
+#endif
+  }
+};
+
+// Masked mode: one pass over masked_m (the scheduler clamps; this raises the flag once per launch).
+__device__ __noinline__ void grouped_validate(const int* gidx, int num_groups, int M, unsigned* status) {
+#if MODE == 2
+  for (int e = 0; e < num_groups; ++e) {
+    const int v = __ldg(gidx + e);
+    if (v < 0 || v > M) {
+      gk_raise(status, GK_STATUS_BAD_COUNT);
+      return;
+    }
+  }
+#else
+  (void)gidx, (void)num_groups, (void)M, (void)status;  // the block-list kernel checked the index data
+#endif
+}
+
+// Store the tile's rows that belong to its expert; masked mode with a signal: after every math thread's stores
+// are visible device-wide, one release increment per 64-row block that has rows (the consumer waits for
+// ceil(N / BLOCK_N) of them). The launcher guarantees even ldd and out_gstride (aligned pair stores).
+__device__ __forceinline__ void grouped_epilogue(void* out, long ldd, int N, const GTile& t, const GroupedSched& s,
+                                                 int row_in_tile, int col0, int lane, const float* acc,
+                                                 float out_div, int* signal, int tid) {
+  void* o = (char*)out + t.out_off * (OUT_KIND == 2 ? 1 : 2);
+  bool ok0 = row_in_tile < t.rows, ok1 = row_in_tile + 8 < t.rows;
+#if MODE == 1
+  if (s.gidx != nullptr) {  // per_token: padding rows (-1) and foreign ids are never written
+    if (ok0) ok0 = __ldg(s.gidx + t.a_row + row_in_tile) == t.group;
+    if (ok1) ok1 = __ldg(s.gidx + t.a_row + row_in_tile + 8) == t.group;
+  }
+#endif
+  const int lim0 = ok0 ? BLOCK_M : 0, lim1 = ok1 ? BLOCK_M : 0;
+#pragma unroll
+  for (int j = 0; j < BLOCK_N / 8; ++j) {
+    const int col = col0 + j * 8 + (lane % 4) * 2;
+    store_pair(o, ldd, row_in_tile, col, lim0, N, acc[4 * j + 0], acc[4 * j + 1], out_div);
+    store_pair(o, ldd, row_in_tile + 8, col, lim1, N, acc[4 * j + 2], acc[4 * j + 3], out_div);
+  }
+#if MODE == 2
+  if (signal != nullptr) {
+    __threadfence();
+    math_barrier();
+    if (tid == 0) {
+      const int per_expert = (s.M + 63) / 64;
+      for (int r = 0; r < t.rows; r += 64) {
+        int* sig = signal + (long)t.group * per_expert + (t.m0 + r) / 64;
+        asm volatile("red.release.gpu.global.add.s32 [%0], 1;" ::"l"(sig) : "memory");
+      }
+    }
+  }
+#else
+  (void)signal, (void)tid;
+#endif
+}
