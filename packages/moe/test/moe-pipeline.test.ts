@@ -1,8 +1,16 @@
 import { cpu } from '@gemmkit/backend-cpu';
-import { type Context, createContext, randomTensor } from '@gemmkit/core';
+import { type Context, createContext, randomTensor, type Tensor } from '@gemmkit/core';
 import { quant } from '@gemmkit/quant';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contiguousLayout, permute, topkRouting, unpermute } from '../src/index.js';
+import {
+  contiguousLayout,
+  maskedLayout,
+  packMasked,
+  permute,
+  topkRouting,
+  unpackMasked,
+  unpermute,
+} from '../src/index.js';
 import { floats } from './helpers.js';
 
 // End to end on the host layout + the grouped op: route → permute → FP8 quantize → raggedMMoeGemm8bit in
@@ -68,5 +76,22 @@ describe('MoE pipeline over raggedMMoeGemm8bit', () => {
         worst = Math.max(worst, Math.abs(results[0][t * N + n] - want) / (mag * 2 ** -8 + 1e-30));
       }
     expect(worst).toBeLessThanOrEqual(1.01);
+
+    // The masked layout through maskedMoeGemm8bit gives the same bits as the contiguous one.
+    const ml = maskedLayout(r.topkIds, E, { maxM: Math.max(...floats(r.counts)) + 3 }); // with padding rows
+    const am = quant.perTokenFp8(gk, packMasked(x, ml));
+    const ym = gk.ops.maskedMoeGemm8bit({
+      a: am.data,
+      aScale: am.scale.tensor,
+      b: w.data,
+      bScale: w.scale.tensor,
+      maskedM: ml.maskedM,
+      expectTokens: ml.expectedM,
+      outDtype: 'bf16',
+    }) as Tensor;
+    const masked = floats(
+      unpackMasked(await ym.toHost(), ml, { topkWeights: r.topkWeights, outDtype: 'f32' }),
+    );
+    expect(masked).toEqual(results[0]);
   });
 });
