@@ -245,7 +245,8 @@ __device__ __forceinline__ u32 prmt(u32 a, u32 b, u32 sel) {
 // ue8m0 is a power of two (2^-127 is a bf16 subnormal; 0xff is NaN).
 __device__ __forceinline__ u32 scale_bf16x2(u32 s) {
 #if MX
-  u32 h = s == 0 ? 0x0040u : (s == 255 ? 0x7fc0u : s << 7);
+  const u32 h = s == 0 ? 0x0040u : (s == 255 ? 0x7fc0u : s << 7);
+  return h | (h << 16);
 #else
   u32 hf;
   asm("cvt.rn.f16x2.e4m3x2 %0, %1;" : "=r"(hf) : "h"((u16)s));
@@ -255,7 +256,6 @@ __device__ __forceinline__ u32 scale_bf16x2(u32 s) {
   asm("cvt.rn.bf16x2.f32 %0, %1, %1;" : "=r"(h) : "f"(f));
   return h;
 #endif
-  return h | (h << 16);
 }
 
 // Eight e2m1 values (nibbles of w, low nibble first) → four bf16x2 words, times the block scale s2 (bf16x2).
