@@ -1,8 +1,14 @@
 import type { KernelTable } from '@gemmkit/core';
+import { batchDeepgemmFp8NtGroupwise } from './batch-deepgemm-fp8-nt-groupwise.js';
 import { bmmFp8 } from './bmm-fp8.js';
 import { bmmFp16 } from './bmm-fp16.js';
+import { fp8BlockscaleGemm } from './fp8-blockscale-gemm.js';
 import { gemmFp8NtGroupwise } from './gemm-fp8-nt-groupwise.js';
+import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
+import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
+import { quantPerTokenFp8 } from './quant-per-token-fp8.js';
+import { tgvGemm } from './tgv-gemm.js';
 
 /** Every WGSL kernel of the webgpu backend, by op name. */
 export const kernels: KernelTable = {
@@ -10,4 +16,10 @@ export const kernels: KernelTable = {
   bmmFp8,
   mmFp8,
   gemmFp8NtGroupwise,
+  fp8BlockscaleGemm,
+  batchDeepgemmFp8NtGroupwise,
+  mmFp4,
+  tgvGemm,
+  quantPerTokenFp8,
+  quantPerBlockFp8,
 };

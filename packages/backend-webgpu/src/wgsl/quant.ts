@@ -1,0 +1,36 @@
+/**
+ * Scalar quantizer rules in WGSL (core's quant-rules): FP8 group scale, exact power-of-two (UE8M0) scale
+ * choice, and a 256-lane max reduction in workgroup memory.
+ */
+export const WGSL_QUANT = /* wgsl */ `
+// Smallest e with fpMax * 2^e >= a (exact comparisons, no log2 rounding trusted), clamped to [-127, 127].
+fn ceil_exp_over(a: f32, fpMax: f32) -> i32 {
+  var e = clamp(i32(ceil(log2(a / fpMax))), -127, 127);
+  for (var i = 0; i < 4; i++) {
+    if (e > -127 && ldexp(fpMax, e - 1) >= a) { e = e - 1; }
+    if (e < 127 && ldexp(fpMax, e) < a) { e = e + 1; }
+  }
+  return e;
+}
+
+// FP8 dequantization scale of a group with max |x| = amax.
+fn fp8_scale(amax: f32, eps: f32, fpMax: f32, ue8m0: bool) -> f32 {
+  let a = max(amax, eps);
+  if (ue8m0) { return ldexp(1.0, ceil_exp_over(a, fpMax)); }
+  return a / fpMax;
+}
+
+var<workgroup> red: array<f32, 256>;
+// Max over the workgroup of each lane's v (call from uniform control flow with all 256 lanes).
+fn wg_max(li: u32, v: f32) -> f32 {
+  red[li] = v;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (li < s) { red[li] = max(red[li], red[li + s]); }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+`;
