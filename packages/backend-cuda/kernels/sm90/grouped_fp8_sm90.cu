@@ -24,6 +24,7 @@
 #define INFO_PSUM 1
 #define INFO_COUNTS 2
 
+#ifndef SM90_NO_GROUPED_HELPERS  // (a library holding several instantiations defines the helpers once)
 // meta = {count, 0, 0, 0} followed by int4 {first row, expert, rows, 0} per block with an expert, in row order.
 // Dynamic shared memory: (ceil(M / block_m) + 2 * E) ints. Resolution rules = core's raggedMRuns: ids outside
 // [-1, E) are skipped and flagged; per_token blocks take their first valid id and rows with another id are
@@ -150,3 +151,4 @@ extern "C" __global__ void sm90_grouped_scale_gather(const float* __restrict__ s
   }
   dst[r * dst_row + j * dst_col] = v;
 }
+#endif  // SM90_NO_GROUPED_HELPERS

@@ -88,7 +88,7 @@ struct GroupedSched {
 };
 
 // Masked mode: one pass over masked_m (the scheduler clamps; this raises the flag once per launch).
-__device__ __noinline__ void grouped_validate(const int* gidx, int num_groups, int M, unsigned* status) {
+static __device__ __noinline__ void grouped_validate(const int* gidx, int num_groups, int M, unsigned* status) {
 #if MODE == 2
   for (int e = 0; e < num_groups; ++e) {
     const int v = __ldg(gidx + e);
