@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { resolveParams, runTimed, workloadOf } from '@gemmkit/cli/workloads';
+import { costOf, resolveParams, runTimed, workloadOf } from '@gemmkit/cli/workloads';
 import { createContext, GemmkitError } from '@gemmkit/core';
 
 const { values: opts } = parseArgs({
@@ -81,7 +81,8 @@ async function run(body) {
   const seed = Number.isSafeInteger(body.seed) ? body.seed : 1;
   const gk = await getContext();
   const c = w.make(params);
-  const r = await runTimed(gk, c, c.build(seed), opts.backend, clampTiming(body.timing));
+  const args = c.build(seed);
+  const r = await runTimed(gk, c, args, opts.backend, clampTiming(body.timing));
   const caps = gk.get(opts.backend).capabilities;
   const outputs = {};
   for (const [k, t] of Object.entries(r.outputs))
@@ -90,7 +91,15 @@ async function run(body) {
       shape: [...t.shape],
       base64: Buffer.from(t.hostBytes()).toString('base64'),
     };
-  return { outputs, medianMs: r.medianMs, timedRuns: r.timedRuns, device: caps.device, arch: caps.arch };
+  const cost = costOf(c, args);
+  return {
+    outputs,
+    medianMs: r.medianMs,
+    timedRuns: r.timedRuns,
+    ...cost,
+    device: caps.device,
+    arch: caps.arch,
+  };
 }
 
 function send(res, status, value) {

@@ -46,11 +46,13 @@ export function App() {
   }, [engine]);
 
   const fail = (e: unknown) =>
-    setStatus({
-      kind: 'error',
-      code: e instanceof RunError ? e.code : (e as { code?: string }).code,
-      message: e instanceof Error ? e.message : String(e),
-    });
+    e instanceof RunError && e.code === 'CANCELLED'
+      ? setStatus({ kind: 'idle' })
+      : setStatus({
+          kind: 'error',
+          code: e instanceof RunError ? e.code : (e as { code?: string }).code,
+          message: e instanceof Error ? e.message : String(e),
+        });
 
   const ready = (): DeviceInfo | undefined => {
     const d = devices[state.backend];
@@ -168,6 +170,7 @@ export function App() {
           onRun={run}
           onSweep={runSweep}
           onShare={onShare}
+          onCancel={() => engine.cancel()}
         />
         <section class="results">
           {linkError && <div class="banner warn">{linkError}</div>}

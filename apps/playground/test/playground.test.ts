@@ -167,6 +167,22 @@ describe('playground in Chromium', () => {
     await page.close();
   });
 
+  it('cancels a long CPU run and keeps working', async () => {
+    const page = await open();
+    await page.getByTestId('op-select').selectOption('bmmFp16');
+    for (const d of ['m', 'n', 'k']) await setNumber(page, d, '2048'); // minutes on the CPU reference
+    await page.getByTestId('backend-cpu').click();
+    await page.getByTestId('run').click();
+    await page.waitForSelector('.badge.running');
+    await page.getByTestId('cancel').click();
+    await page.waitForSelector('.badge.idle', { timeout: 5_000 });
+    for (const d of ['m', 'n', 'k']) await setNumber(page, d, '32');
+    await page.getByTestId('run').click();
+    await page.waitForSelector('.badge.pass, .badge.fail', { timeout: 60_000 });
+    expect(await page.getByTestId('status').innerText()).toBe('PASS');
+    await page.close();
+  });
+
   it('runs on the "cuda" backend through the local server (CPU stand-in here)', async () => {
     const page = await open();
     await expect.poll(() => page.locator('[data-testid=chip-cuda].ok').count()).toBe(1);

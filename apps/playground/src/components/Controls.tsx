@@ -76,6 +76,7 @@ export function Controls(props: {
   onRun(): void;
   onSweep(): void;
   onShare(): void;
+  onCancel(): void;
 }) {
   const { state, devices, busy } = props;
   const w = workloadOf(state.op)!;
@@ -138,9 +139,15 @@ export function Controls(props: {
         />
       </label>
       <div class="actions">
-        <button type="button" class="primary" data-testid="run" disabled={busy} onClick={props.onRun}>
-          {busy ? 'running…' : 'Run'}
-        </button>
+        {busy ? (
+          <button type="button" class="primary cancel" data-testid="cancel" onClick={props.onCancel}>
+            Cancel
+          </button>
+        ) : (
+          <button type="button" class="primary" data-testid="run" onClick={props.onRun}>
+            Run
+          </button>
+        )}
         <button
           type="button"
           data-testid="sweep"

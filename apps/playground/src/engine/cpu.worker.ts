@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { cpu } from '@gemmkit/backend-cpu';
-import { measureHostCeiling, runReference, runTimed, workloadOf } from '@gemmkit/cli/workloads';
+import { costOf, measureHostCeiling, runReference, runTimed, workloadOf } from '@gemmkit/cli/workloads';
 import { type Context, createContext, GemmkitError } from '@gemmkit/core';
 import type { AnyConformanceCase } from '@gemmkit/core/conformance';
 import type { BackendRun, DeviceInfo, RunSpec, WorkerRequest, WorkerResponse } from './protocol.js';
@@ -45,12 +45,14 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     }
     case 'run': {
       const c = caseOf(req.spec);
-      const r = await runTimed(gk, c, c.build(req.spec.seed), 'cpu', req.spec.timing);
+      const args = c.build(req.spec.seed);
+      const r = await runTimed(gk, c, args, 'cpu', req.spec.timing);
       const caps = gk.get('cpu').capabilities;
       return {
         outputs: toWire(r.outputs),
         medianMs: r.medianMs,
         timedRuns: r.timedRuns,
+        ...costOf(c, args),
         device: caps.device,
         arch: caps.arch,
       } satisfies BackendRun;

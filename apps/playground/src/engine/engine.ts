@@ -1,4 +1,4 @@
-import { type Ceiling, ceilingFor, runTimed, workloadOf } from '@gemmkit/cli/workloads';
+import { type Ceiling, ceilingFor, costOf, runTimed, workloadOf } from '@gemmkit/cli/workloads';
 import type { Backend, Context } from '@gemmkit/core';
 import { GemmkitError } from '@gemmkit/core';
 import type { AnyConformanceCase } from '@gemmkit/core/conformance';
@@ -33,14 +33,30 @@ export class Engine {
   #webgpu?: Promise<Context>;
 
   constructor() {
-    this.#worker = new Worker(new URL('./cpu.worker.ts', import.meta.url), { type: 'module' });
-    this.#worker.onmessage = (ev: MessageEvent<WorkerResponse>) => {
+    this.#worker = this.#spawn();
+  }
+
+  #spawn(): Worker {
+    const w = new Worker(new URL('./cpu.worker.ts', import.meta.url), { type: 'module' });
+    w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
       const p = this.#pending.get(ev.data.id);
       if (!p) return;
       this.#pending.delete(ev.data.id);
       if (ev.data.ok) p.resolve(ev.data.value);
       else p.reject(new RunError(ev.data.error.message, ev.data.error.code));
     };
+    return w;
+  }
+
+  /**
+   * Stop a long run: the CPU worker (which also computes every reference) is terminated and replaced; what
+   * was waiting on it rejects with a RunError whose code is 'CANCELLED'.
+   */
+  cancel(): void {
+    this.#worker.terminate();
+    for (const p of this.#pending.values()) p.reject(new RunError('cancelled', 'CANCELLED'));
+    this.#pending.clear();
+    this.#worker = this.#spawn();
   }
 
   #call<T>(req: WorkerCall): Promise<T> {
@@ -106,12 +122,14 @@ export class Engine {
       if (!w) throw new RunError(`no workload for ${spec.op}`, 'E_UNSUPPORTED');
       const c = w.make(spec.params) as AnyConformanceCase;
       try {
-        const r = await runTimed(gk, c, c.build(spec.seed), 'webgpu', spec.timing);
+        const args = c.build(spec.seed);
+        const r = await runTimed(gk, c, args, 'webgpu', spec.timing);
         const caps = gk.get('webgpu').capabilities;
         return {
           outputs: toWire(r.outputs),
           medianMs: r.medianMs,
           timedRuns: r.timedRuns,
+          ...costOf(c, args),
           device: caps.device,
           arch: caps.arch,
         };

@@ -1,7 +1,6 @@
 import {
   type Ceiling,
   compareAll,
-  costOf,
   type OutputCheck,
   type Params,
   rooflineFraction,
@@ -63,8 +62,8 @@ export async function execute(
   const w = workloadOf(op)!;
   const c = caseOf(op, params);
   const spec: RunSpec = { op, params, seed, timing: timingFor(backend) };
-  const { flops, bytes } = costOf(c, c.build(seed));
   const [ref, got] = await Promise.all([engine.reference(spec), engine.run(backend, spec)]);
+  const { flops, bytes } = got;
   const cmp = compareAll(fromWire(got.outputs), fromWire(ref.outputs), c);
   const s = got.medianMs / 1e3;
   return {
@@ -105,9 +104,8 @@ export async function sweep(
   const points: SweepPoint[] = [];
   for (const x of xs) {
     const p = { ...params, [knob]: x };
-    const c = caseOf(op, p);
-    const { flops, bytes } = costOf(c, c.build(seed));
     const r = await engine.run(backend, { op, params: p, seed, timing: timingFor(backend) });
+    const { flops, bytes } = r;
     const s = r.medianMs / 1e3;
     const pt = {
       x,

@@ -15,6 +15,9 @@ export interface BackendRun {
   outputs: WireOutputs;
   medianMs: number;
   timedRuns: number;
+  /** The problem's cost from the op contract (computed where the inputs are built). */
+  flops: number;
+  bytes: number;
   device: string;
   arch: string;
 }
