@@ -32,6 +32,10 @@ for t in TAGS:
     FNS[t] = f
 LIB.gk_block_list.restype = ctypes.c_int
 LIB.gk_block_list.argtypes = [P] + [ctypes.c_int] * 5 + [P, P, P]
+HAS_GATHER = hasattr(LIB, 'gk_scale_gather')
+if HAS_GATHER:
+    LIB.gk_scale_gather.restype = ctypes.c_int
+    LIB.gk_scale_gather.argtypes = [P, P] + [ctypes.c_int] * 5 + [ctypes.c_long] * 5 + [P]
 STATUS = torch.zeros(4, dtype=torch.int32, device=dev)
 BAD_EXPERT_ID, BAD_COUNT, BAD_OFFSET, MISALIGNED = 1, 2, 4, 256
 
@@ -441,6 +445,22 @@ def feature_checks():
     run_contig(st, o, 'c_bm128_bn128', ids, 0)
     flags = status_word()
     out['badIds'] = dict(pass_=flags == (BAD_EXPERT_ID | MISALIGNED), status=flags)
+    if HAS_GATHER:
+        # The launcher's scale-layout transform (sm90_grouped_scale_gather) from non-contiguous (MN-major) scales.
+        st = make_masked(4, 200, [200, 3, 0, 150], 384, 640, 13)
+        E, maxM, kb, nb = 4, 200, 5, 3
+        src = st['sfa'].transpose(1, 2).contiguous().transpose(1, 2)
+        rows_pad = cdiv(E * maxM, 4) * 4
+        dst = torch.full((kb * rows_pad,), float('nan'), device=dev)
+        check(LIB.gk_scale_gather(src.data_ptr(), dst.data_ptr(), E, maxM, rows_pad, kb, 1, *src.stride(), 1,
+                                  rows_pad, stream()), 'gather a')
+        srcb = st['sfb'].transpose(1, 2).contiguous().transpose(1, 2)
+        dstb = torch.full((E * nb * kb,), float('nan'), device=dev)
+        check(LIB.gk_scale_gather(srcb.data_ptr(), dstb.data_ptr(), E, nb, E * nb, kb, 1, *srcb.stride(), kb, 1,
+                                  stream()), 'gather b')
+        torch.cuda.synchronize()
+        out['scaleGather'] = dict(pass_=bool(torch.equal(dst.view(kb, rows_pad), st['sfa_mn']))
+                                  and bool(torch.equal(dstb, st['sfb'].reshape(-1))))
     for v in out.values():
         v['pass'] = v.pop('pass_')
     return out

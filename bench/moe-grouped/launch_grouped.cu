@@ -71,4 +71,15 @@ extern "C" int gk_block_list(const int* info, int info_mode, int M, int E, int a
   cudaError_t ce = cudaGetLastError();
   return ce == cudaSuccess ? 0 : 1000 + (int)ce;
 }
+
+// The scale-layout transform the TS launcher runs before the GEMM (checked against torch in bench.py).
+extern "C" int gk_scale_gather(const float* src, float* dst, int groups, int rows, int rows_pad, int cols, int group,
+                               long src_bat, long src_row, long src_col, long dst_row, long dst_col,
+                               cudaStream_t stream) {
+  const long total = (long)rows_pad * cols;
+  sm90_grouped_scale_gather<<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(
+      src, dst, groups, rows, rows_pad, cols, group, src_bat, src_row, src_col, dst_row, dst_col);
+  cudaError_t ce = cudaGetLastError();
+  return ce == cudaSuccess ? 0 : 1000 + (int)ce;
+}
 #endif
