@@ -43,17 +43,16 @@ def choose(M, N, K, a_fp4, sms=NUM_SMS):
         swap, bm, bn = False, 128, 128
         rx, ry = M, N
     tiles = cdiv(rx, bm) * cdiv(ry, bn)
-    # Cost model in bytes streamed per SM: waves x (K blocks per unit x bytes per K block + split partial).
-    per_kb = bm * 72 if (swap or a_fp4) else bm * 256
-    per_kb += bn * 72 if not swap else bn * 256
+    # Cost model in K-block steps per SM (fit to the tuning table of bench/results/h200-fp4-2026-11-22.json,
+    # where one K-block step costs about the same for every tile because decoding 128 weight rows dominates):
+    # waves x (K blocks per split + for s > 1: 3 steps of pipeline fill/drain + s x the f32 partial's share).
     cap = min(16, max(1, kb // 2)) if swap else max(1, min(16, kb // 2, sms // tiles))
     best, best_t = 1, None
     for s in range(1, cap + 1):
         kbps = cdiv(kb, s)
-        s_eff = cdiv(kb, kbps)
-        if s_eff != s:
+        if cdiv(kb, kbps) != s:  # some split would be empty
             continue
-        t = cdiv(tiles * s, sms) * (kbps * per_kb + (bm * bn * 4 if s > 1 else 0))
+        t = cdiv(tiles * s, sms) * (kbps + ((3 + s * bm * bn / 4096) if s > 1 else 0))
         if best_t is None or t < best_t:
             best, best_t = s, t
     return swap, bm, bn, best

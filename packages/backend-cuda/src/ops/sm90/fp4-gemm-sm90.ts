@@ -64,7 +64,10 @@ function sharedBytes(xFp4: boolean, yFp4: boolean, cfg: Sm90Fp4Config, mx: boole
  * - W4A16 with M ≤ 64: swap A/B, 128 weight rows per tile, wgmma N = the smallest of 8/16/32/64 ≥ M;
  * - otherwise 128×128 tiles (X = activation rows, Y = weight rows);
  * - split-K: the split count s (each split ≥ 2 K blocks, ≤ 16; without swap also ≤ SMs/tiles) that minimizes
- *   waves × (bytes per split + its f32 partial), i.e. keeps every SM streaming with the least extra traffic.
+ *   a cost in K-block steps per SM: waves × (K blocks per split + for s > 1: 3 steps of pipeline fill/drain
+ *   + s × BM·BN/4096 for the f32 partials the last split sums). One K-block step costs about the same for
+ *   every tile (decoding 128 weight rows dominates); the constants are fit to the tuning table of
+ *   bench/results/h200-fp4-2026-11-22.json and pick the fastest measured 128-row split on every shape there.
  */
 export function chooseSm90Fp4Config(
   m: number,
@@ -83,7 +86,6 @@ export function chooseSm90Fp4Config(
   const tiles = cdiv(rowsX, blockM) * cdiv(rowsY, blockN);
   const xFp4 = swapAB || aFp4;
   const yFp4 = !swapAB;
-  const perKb = (xFp4 ? blockM * 72 : blockM * 256) + (yFp4 ? blockN * 72 : blockN * 256);
   const cap = swapAB
     ? Math.min(16, Math.max(1, Math.floor(kb / 2)))
     : Math.max(1, Math.min(16, Math.floor(kb / 2), Math.floor(smCount / tiles)));
@@ -92,7 +94,7 @@ export function chooseSm90Fp4Config(
   for (let s = 1; s <= cap; s++) {
     const kbps = cdiv(kb, s);
     if (cdiv(kb, kbps) !== s) continue; // some split would be empty
-    const t = cdiv(tiles * s, smCount) * (kbps * perKb + (s > 1 ? blockM * blockN * 4 : 0));
+    const t = cdiv(tiles * s, smCount) * (kbps + (s > 1 ? 3 + (s * blockM * blockN) / 4096 : 0));
     if (t < best) {
       best = t;
       splitK = s;
