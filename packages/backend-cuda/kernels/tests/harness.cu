@@ -254,7 +254,7 @@ static void test_fp8_tensor(const char* name) {
 }
 
 // ---- NVFP4 x NVFP4 with 128x4-swizzled e4m3 scales per 16 and a device global scale.
-static long long swz(long long r, long long kb, long long kbc) {
+static long long swz_off(long long r, long long kb, long long kbc) {
   const long long kp = (kbc + 3) / 4 * 4;
   return ((r / 128) * (kp / 4) + kb / 4) * 512 + (r % 32) * 16 + ((r % 128) / 32) * 4 + (kb % 4);
 }
@@ -282,11 +282,11 @@ static void test_fp4(const char* name) {
   CK(cudaDeviceSynchronize());
   auto va = [&](int r, int k) {
     int byte = a[r * K / 2 + k / 2];
-    return dec_e2m1((k & 1) ? byte >> 4 : byte & 15) * (double)dec_fp8(sa[swz(r, k / 16, KBC)], GK_T_E4M3);
+    return dec_e2m1((k & 1) ? byte >> 4 : byte & 15) * (double)dec_fp8(sa[swz_off(r, k / 16, KBC)], GK_T_E4M3);
   };
   auto vb = [&](int r, int k) {
     int byte = b[r * K / 2 + k / 2];
-    return dec_e2m1((k & 1) ? byte >> 4 : byte & 15) * (double)dec_fp8(sb[swz(r, k / 16, KBC)], GK_T_E4M3);
+    return dec_e2m1((k & 1) ? byte >> 4 : byte & 15) * (double)dec_fp8(sb[swz_off(r, k / 16, KBC)], GK_T_E4M3);
   };
   std::vector<double> ref(M * N);
   for (int i = 0; i < M; ++i)
@@ -546,6 +546,272 @@ static void test_quant_fp8() {
   printf("%s %-48s mismatches=%zu\n", bad ? "FAIL" : "PASS", "quant per-token fp8 exact", bad);
 }
 
+// ---- segment GEMM: seg_lens (i64) with weight indices, then seg_indptr (i32); tail rows untouched; bad weight id.
+static void test_segment() {
+  const int S = 300, DIN = 72, DOUT = 100, W = 2;
+  std::vector<long long> lens = {1, 130, 0, 100};  // 231 rows; rows 231.. untouched
+  std::vector<long long> widx = {1, 0, 1, 1};
+  std::vector<uint16_t> x(S * DIN), w(W * DIN * DOUT);
+  for (auto& v : x) v = enc_half(urand(-1, 1), GK_T_F16);
+  for (auto& v : w) v = enc_half(urand(-1, 1), GK_T_F16);
+  unsigned* st;
+  CK(cudaMalloc(&st, 4));
+  for (int mode = 0; mode < 2; ++mode) {
+    GkGemmParams p = base_params();
+    p.a = dev(x), p.b = dev(w);
+    Out o = make_out(S * DOUT, GK_T_F16);
+    p.out = o.d, p.out_type = GK_T_F16;
+    std::vector<int> indptr = {0, 1, 131, 131, 231};
+    if (mode == 0) p.index = dev(lens), p.index2 = dev(widx), p.index_i64 = 1, p.map = GK_MAP_SEGMENT_LENS;
+    else p.index = dev(indptr), p.index_i64 = 0, p.map = GK_MAP_SEGMENT;  // identity weights: only 2 exist
+    p.num_groups = W;
+    p.m = S, p.n = DOUT, p.k = DIN, p.batch = mode == 0 ? 4 : 2;
+    p.a_rs = DIN, p.a_ks = 1, p.b_bs = DIN * DOUT, p.b_rs = 1, p.b_ks = DOUT, p.o_rs = DOUT, p.o_cs = 1;
+    CK(cudaMemset(st, 0, 4));
+    tk<GK_T_F16, GK_T_F16, GK_MMA_F16, 1, 0><<<dim3(2, 2, p.batch), 128>>>(p, st);  // grid.y 2: CTAs stride tiles
+    CK(cudaDeviceSynchronize());
+    std::vector<double> ref(S * DOUT, 0);
+    std::vector<char> wr(ref.size(), 0);
+    long long r0 = 0;
+    for (int sgm = 0; sgm < p.batch; ++sgm) {
+      const long long r1 = r0 + lens[sgm];
+      const int wi = mode == 0 ? (int)widx[sgm] : sgm;
+      for (long long r = r0; r < r1; ++r)
+        for (int o2 = 0; o2 < DOUT; ++o2) {
+          double acc = 0;
+          for (int j = 0; j < DIN; ++j) acc += (double)dec_half(x[r * DIN + j], GK_T_F16) * dec_half(w[(wi * DIN + j) * DOUT + o2], GK_T_F16);
+          ref[r * DOUT + o2] = acc;
+          wr[r * DOUT + o2] = 1;
+        }
+      r0 = r1;
+    }
+    report(mode == 0 ? "segment lens i64 + weight indices" : "segment indptr i32", ref, read_out(o), wr, 2e-6);
+    if (mode == 0) {
+      widx[2] = 5;
+      p.index2 = dev(widx);
+      CK(cudaMemset(st, 0, 4));
+      tk<GK_T_F16, GK_T_F16, GK_MMA_F16, 1, 0><<<dim3(2, 2, 4), 128>>>(p, st);
+      CK(cudaDeviceSynchronize());
+      unsigned hst = host(st, 1)[0];
+      printf("%s %-48s status=0x%x\n", hst == GK_STATUS_BAD_WEIGHT_INDEX ? "PASS" : "FAIL", "segment bad weight index flagged", hst);
+      if (hst != GK_STATUS_BAD_WEIGHT_INDEX) ++fails;
+      widx[2] = 1;
+    }
+  }
+}
+
+// ---- W4A16: bf16 activations x e2m1 weights with linear ue8m0 scales per 32 (MXFP4).
+static void test_w4a16() {
+  const int M = 70, N = 90, K = 192, KBC = K / 32;
+  std::vector<uint16_t> a(M * K);
+  std::vector<uint8_t> b(N * K / 2), sb(N * KBC);
+  for (auto& v : a) v = enc_half(urand(-1, 1), GK_T_BF16);
+  for (auto& v : b) v = rng() & 0xff;
+  for (auto& v : sb) v = 120 + rng() % 12;
+  GkGemmParams p = base_params();
+  p.a = dev(a), p.b = dev(b), p.sb = dev(sb);
+  Out o = make_out(M * N, GK_T_F32);
+  p.out = o.d, p.out_type = GK_T_F32;
+  p.m = M, p.n = N, p.k = K, p.a_rs = K, p.a_ks = 1, p.b_rs = K / 2, p.b_ks = 1, p.o_rs = N, p.o_cs = 1;
+  p.sb_gk = 32, p.sb_enc = GK_ENC_UE8M0, p.sb_ns = KBC, p.sb_ks = 1;
+  tk<GK_T_BF16, GK_T_E2M1, GK_MMA_BF16, 0, 3><<<grid_for<0>(M, N, 1), 256>>>(p, nullptr);
+  CK(cudaDeviceSynchronize());
+  std::vector<double> ref(M * N);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      double acc = 0;
+      for (int k = 0; k < K; ++k) {
+        int byte = b[j * K / 2 + k / 2];
+        acc += (double)dec_half(a[i * K + k], GK_T_BF16) * dec_e2m1((k & 1) ? byte >> 4 : byte & 15) * ldexp(1.0, sb[j * KBC + k / 32] - 127);
+      }
+      ref[i * N + j] = acc;
+    }
+  report("w4a16 bf16 x mxfp4 linear scales", ref, read_out(o), std::vector<char>(ref.size(), 1), 1e-6);
+}
+
+// ---- ragged-M psum and per-expert count modes (alignment 128): groups of 70, 0, 150 rows.
+static void test_ragged_psum_count() {
+  const int E = 3, N = 64, K = 128, MT = 128 + 256, KB = 1;
+  std::vector<uint8_t> a(MT * K), b(E * N * K);
+  std::vector<float> sa(MT * KB), sb(E * KB);
+  for (auto& v : a) v = enc_fp8(urand(-2, 2), GK_T_E4M3);
+  for (auto& v : b) v = enc_fp8(urand(-2, 2), GK_T_E4M3);
+  for (auto& v : sa) v = urand(0.5f, 1.5f);
+  for (auto& v : sb) v = urand(0.5f, 1.5f);
+  const int starts[3] = {0, 128, 128}, counts[3] = {70, 0, 150};
+  for (int mode = 0; mode < 2; ++mode) {
+    std::vector<int> info = mode == 0 ? std::vector<int>{70, 128, 278} : std::vector<int>{70, 0, 150};
+    GkGemmParams p = base_params();
+    p.a = dev(a), p.b = dev(b), p.sa = dev(sa), p.sb = dev(sb), p.index = dev(info);
+    Out o = make_out(MT * N, GK_T_BF16);
+    p.out = o.d, p.out_type = GK_T_BF16;
+    p.m = MT, p.n = N, p.k = K, p.map = mode == 0 ? GK_MAP_RAGGED_M_PSUM : GK_MAP_RAGGED_M_COUNT, p.num_groups = E, p.align_m = 128;
+    p.a_rs = K, p.a_ks = 1, p.b_bs = N * K, p.b_rs = K, p.b_ks = 1, p.o_rs = N, p.o_cs = 1;
+    p.sa_ms = KB, p.sa_ks = 1, p.sa_gk = 128, p.sb_bs = KB, p.sb_ns = KB, p.sb_ks = 1, p.sb_gn = 128, p.sb_gk = 128;
+    tk<GK_T_E4M3, GK_T_E4M3, GK_MMA_FP8, 3, 2><<<grid_for<3>(MT, N, 1), 256>>>(p, nullptr);
+    CK(cudaDeviceSynchronize());
+    std::vector<double> ref(MT * N, 0);
+    std::vector<char> wr(ref.size(), 0);
+    for (int e = 0; e < E; ++e)
+      for (int i = starts[e]; i < starts[e] + counts[e]; ++i)
+        for (int j = 0; j < N; ++j) {
+          double acc = 0;
+          for (int k = 0; k < K; ++k)
+            acc += (double)dec_fp8(a[i * K + k], GK_T_E4M3) * sa[i] * dec_fp8(b[(e * N + j) * K + k], GK_T_E4M3) * sb[e];
+          ref[i * N + j] = acc;
+          wr[i * N + j] = 1;
+        }
+    report(mode == 0 ? "moe ragged-M psum_expert" : "moe ragged-M per_expert counts", ref, read_out(o), wr, 2e-5);
+  }
+}
+
+// ---- NVFP4 quantization (swizzled) and MXFP4 'up' (linear) against the float64 rules.
+static uint32_t host_e2m1(double x) {
+  const uint32_t sign = x < 0 ? 8u : 0u;
+  const double a = fabs(x);
+  uint32_t c = a <= 0.25 ? 0 : a < 0.75 ? 1 : a <= 1.25 ? 2 : a < 1.75 ? 3 : a <= 2.5 ? 4 : a < 3.5 ? 5 : a <= 5 ? 6 : 7;
+  return sign | c;
+}
+static void test_quant_fp4() {
+  const int R = 130, K = 96;
+  std::vector<float> x(R * K);
+  for (auto& v : x) v = urand(-5, 5);
+  for (int nv = 1; nv >= 0; --nv) {
+    const int vec = nv ? 16 : 32, kbc = K / vec, swz = nv;
+    const size_t ssz = swz ? (size_t)((R + 127) / 128 * 128) * ((kbc + 3) / 4 * 4) : (size_t)R * kbc;
+    uint8_t *d, *s;
+    float* g;
+    unsigned* amax;
+    CK(cudaMalloc(&d, R * K / 2));
+    CK(cudaMalloc(&s, ssz));
+    CK(cudaMemset(s, 0x5a, ssz));
+    CK(cudaMalloc(&g, 4));
+    CK(cudaMalloc(&amax, 4));
+    CK(cudaMemset(amax, 0, 4));
+    float* dx = dev(x);
+    gk_amax<<<64, 256>>>(dx, GK_T_F32, 1, R, K, 0, K, 1, amax);
+    const long long cells = (long long)ssz;
+    gk_quant_fp4<<<(cells + 255) / 256, 256>>>(dx, GK_T_F32, R, R, K, 0, K, 1, d, s, swz, nv, nullptr, amax, g, 1e-4, 0);
+    CK(cudaDeviceSynchronize());
+    auto hd = host(d, R * K / 2);
+    auto hs = host(s, ssz);
+    const float hg = host(g, 1)[0];
+    double am = 0;
+    for (float v : x) am = std::max(am, (double)fabsf(v));
+    const float gref = (float)(2688.0 / std::max(am, 1e-4));
+    size_t bad = nv && hg != gref;
+    for (int r = 0; r < R; ++r)
+      for (int kb = 0; kb < kbc; ++kb) {
+        double bm = 0;
+        for (int e = 0; e < vec; ++e) bm = std::max(bm, (double)fabsf(x[r * K + kb * vec + e]));
+        uint8_t sc;
+        double inv;
+        if (nv) {
+          sc = (uint8_t)__nv_cvt_double_to_fp8((double)gref * bm / 6.0, __NV_SATFINITE, __NV_E4M3);
+          const double sf = dec_fp8(sc, GK_T_E4M3);
+          inv = sf == 0 ? 0 : gref / sf;
+        } else {
+          int ex;
+          const double f = frexp(bm / 6.0, &ex);
+          int e = bm > 0 ? (f == 0.5 ? ex - 1 : ex) : -127;
+          e = std::min(127, std::max(-127, e));
+          sc = (uint8_t)(e + 127);
+          inv = ldexp(1.0, -e);
+        }
+        const size_t so = swz ? swz_off(r, kb, kbc) : (size_t)r * kbc + kb;
+        bad += hs[so] != sc;
+        for (int e = 0; e < vec; e += 2) {
+          const int k = kb * vec + e;
+          const uint8_t want = host_e2m1(x[r * K + k] * inv) | (host_e2m1(x[r * K + k + 1] * inv) << 4);
+          bad += hd[r * K / 2 + k / 2] != want;
+        }
+      }
+    if (swz)  // padding bytes of the swizzled layout are written 0
+      for (int r = R; r < (R + 127) / 128 * 128; ++r)
+        for (int kb = 0; kb < (kbc + 3) / 4 * 4; ++kb) bad += hs[swz_off(r, kb, kbc)] != 0;
+    if (bad) ++fails;
+    printf("%s %-48s mismatches=%zu\n", bad ? "FAIL" : "PASS", nv ? "quant nvfp4 swizzled exact" : "quant mxfp4 linear exact", bad);
+  }
+}
+
+// ---- paged MQA schedule metadata vs the host rule.
+static void test_metadata() {
+  const int B = 5, NS = 7, SPLIT = 256;
+  std::vector<int> ctx = {1000, 0, -3, 257, 4096};
+  int* out;
+  CK(cudaMalloc(&out, (NS + 1) * 8));
+  gk_paged_mqa_metadata<<<1, 256>>>(dev(ctx), 1, 0, B, 1, 0, SPLIT, NS, out, nullptr);
+  CK(cudaDeviceSynchronize());
+  auto got = host(out, (NS + 1) * 2);
+  std::vector<long long> sp(B);
+  long long total = 0;
+  for (int b = 0; b < B; ++b) total += sp[b] = (std::max(ctx[b], 0) + SPLIT - 1) / SPLIT;
+  size_t bad = 0;
+  for (int i = 0; i <= NS; ++i) {
+    int wb = B, ws = 0;
+    if (i < NS) {
+      long long g = i * (total / NS) + std::min<long long>(i, total % NS), acc = 0;
+      for (wb = 0; wb < B; ++wb) {
+        if (g < acc + sp[wb]) { ws = (int)(g - acc); break; }
+        acc += sp[wb];
+      }
+      if (wb == B) ws = 0;
+    }
+    bad += got[2 * i] != wb || got[2 * i + 1] != ws;
+  }
+  if (bad) ++fails;
+  printf("%s %-48s mismatches=%zu\n", bad ? "FAIL" : "PASS", "paged mqa metadata schedule", bad);
+}
+
+// ---- non-paged MQA logits with clean logits and a bad key range.
+static void test_mqa() {
+  const int S = 3, H = 8, D = 64, SKV = 200;
+  std::vector<uint8_t> q(S * H * D), k(SKV * D);
+  for (auto& v : q) v = enc_fp8(urand(-2, 2), GK_T_E4M3);
+  for (auto& v : k) v = enc_fp8(urand(-2, 2), GK_T_E4M3);
+  std::vector<float> ks(SKV), w(S * H);
+  for (auto& v : ks) v = urand(0.1f, 1);
+  for (auto& v : w) v = urand(-1, 1);
+  std::vector<int> lo = {0, 50, 199}, hi = {200, 120, 199};
+  float* out;
+  CK(cudaMalloc(&out, S * SKV * 4));
+  CK(cudaMemset(out, 0xff, S * SKV * 4));
+  unsigned* st;
+  CK(cudaMalloc(&st, 4));
+  CK(cudaMemset(st, 0, 4));
+  gk_mqa_logits_d64<<<dim3((SKV + 127) / 128, S), 128>>>(dev(q), dev(k), dev(ks), dev(w), dev(lo), dev(hi), out, SKV, H, SKV, 1, st);
+  CK(cudaDeviceSynchronize());
+  auto got = host(out, S * SKV);
+  std::vector<double> rf;
+  std::vector<float> gf;
+  size_t inf_bad = 0;
+  for (int i = 0; i < S; ++i)
+    for (int j = 0; j < SKV; ++j) {
+      if (j < lo[i] || j >= hi[i]) {
+        inf_bad += !(std::isinf(got[i * SKV + j]) && got[i * SKV + j] < 0);
+        continue;
+      }
+      double logit = 0;
+      for (int h2 = 0; h2 < H; ++h2) {
+        double dot = 0;
+        for (int d = 0; d < D; ++d) dot += (double)dec_fp8(q[(i * H + h2) * D + d], GK_T_E4M3) * dec_fp8(k[j * D + d], GK_T_E4M3);
+        logit += w[i * H + h2] * std::max(0.0, ks[j] * dot);
+      }
+      rf.push_back(logit);
+      gf.push_back(got[i * SKV + j]);
+    }
+  if (inf_bad) ++fails;
+  printf("%s %-48s (%zu wrong -inf)\n", inf_bad ? "FAIL" : "PASS", "mqa logits -inf outside [start, end)", inf_bad);
+  report("mqa logits non-paged", rf, gf, std::vector<char>(rf.size(), 1), 1e-5);
+  lo[1] = 150;  // start > end
+  CK(cudaMemset(st, 0, 4));
+  gk_mqa_logits_d64<<<dim3((SKV + 127) / 128, S), 128>>>(dev(q), dev(k), dev(ks), dev(w), dev(lo), dev(hi), out, SKV, H, SKV, 1, st);
+  CK(cudaDeviceSynchronize());
+  unsigned hst = host(st, 1)[0];
+  printf("%s %-48s status=0x%x\n", hst == GK_STATUS_BAD_OFFSET ? "PASS" : "FAIL", "mqa bad key range flagged", hst);
+  if (hst != GK_STATUS_BAD_OFFSET) ++fails;
+}
+
 int main() {
   int dev_id = 0;
   cudaDeviceProp prop;
@@ -565,6 +831,12 @@ int main() {
   test_moe<1>("moe masked 64x64", "moe ragged-M per-token 64", "moe ragged-K 64");
   test_paged_indexer();
   test_quant_fp8();
+  test_segment();
+  test_w4a16();
+  test_ragged_psum_count();
+  test_quant_fp4();
+  test_metadata();
+  test_mqa();
   printf("%s: %d failure(s)\n", fails ? "FAILED" : "ALL PASSED", fails);
   return fails ? 1 : 0;
 }
