@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { type Context, createContext, GemmkitError, Tensor } from '@gemmkit/core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CudaRuntime, cuda, cudaRuntimeOf } from '../src/index.js';
 
-// The bindings and runtime against a fake libcuda (test/fixtures/fake-cuda.c, built here with gcc): real FFI
+// The bindings and runtime against a fake libcuda (FAKE_CUDA_C below, built here with gcc): real FFI
 // marshalling, real nvcc JIT, host memory as "device" memory and C stand-ins for the kernels.
 const dir = mkdtempSync(join(tmpdir(), 'gk-fakecuda-'));
 const lib = join(dir, 'libfakecuda.so');
@@ -34,7 +34,8 @@ let lastLaunch: () => bigint[];
 let liveAllocs: () => number;
 
 beforeAll(async () => {
-  execFileSync('gcc', ['-shared', '-fPIC', '-O1', '-o', lib, join(__dirname, 'fixtures', 'fake-cuda.c')]);
+  writeFileSync(join(dir, 'fake-cuda.c'), FAKE_CUDA_C);
+  execFileSync('gcc', ['-shared', '-fPIC', '-O1', '-o', lib, join(dir, 'fake-cuda.c')]);
   const koffi = createRequire(import.meta.url)('koffi');
   const fake = koffi.load(lib);
   const fll = fake.func('void fake_last_launch(void *out)');
@@ -79,6 +80,18 @@ describe('runtime on a fake driver', () => {
       expect((await t.toHost()).hostBytes()).toEqual(copy);
       t.dispose();
     }
+  });
+
+  it('reads device bytes synchronously for host-side index validation', () => {
+    const idx = ctx.to(
+      Tensor.host('i32', [4], new Uint8Array(Int32Array.from([3, -1, 7, 9]).buffer)),
+      'cuda',
+    );
+    const s = idx.storage as import('../src/index.js').CudaStorage;
+    expect([...new Int32Array(s.readSync(4, 8).slice().buffer)]).toEqual([-1, 7]);
+    expect(() => s.readSync(8, 12)).toThrowError(/E_RANGE.*storage\.read/);
+    idx.dispose();
+    expect(() => s.readSync(0, 4)).toThrowError(/E_DISPOSED/);
   });
 
   it('moves strided host views as contiguous device tensors', async () => {
@@ -270,3 +283,149 @@ describe('runtime on a fake driver', () => {
     expect(() => b.empty('f32', [1])).toThrowError(/E_DISPOSED/);
   });
 });
+
+// biome-ignore format: C source
+const FAKE_CUDA_C = `// A fake CUDA driver (libcuda subset) for testing the koffi bindings and the runtime on machines without a
+// GPU: "device" memory is host memory, copies are memcpy, and launching a kernel runs a C stand-in chosen by
+// the kernel's name, which reads the packed kernelParams exactly as the GPU would. Test fixture only.
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int CUresult;
+typedef unsigned long long u64;
+enum { OK = 0, INVALID_VALUE = 1, OOM = 2, NOT_FOUND = 500, NOT_READY = 600 };
+
+static u64 last_launch[16];  // grid xyz, block xyz, smem, stream, cluster xyz, numAttrs, via_ex
+static int dyn_smem_attr = 0;
+static int live_allocs = 0;
+
+CUresult cuInit(unsigned f) { return f == 0 ? OK : INVALID_VALUE; }
+CUresult cuDriverGetVersion(int* v) { *v = 13000; return OK; }
+CUresult cuGetErrorName(int e, const char** s) {
+  *s = e == OOM ? "CUDA_ERROR_OUT_OF_MEMORY" : e == INVALID_VALUE ? "CUDA_ERROR_INVALID_VALUE" : e == NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_UNKNOWN";
+  return OK;
+}
+CUresult cuGetErrorString(int e, const char** s) { *s = e == OOM ? "out of memory" : "fake error"; return OK; }
+CUresult cuDeviceGetCount(int* n) { *n = 1; return OK; }
+CUresult cuDeviceGet(int* d, int i) { if (i != 0) return INVALID_VALUE; *d = 0; return OK; }
+CUresult cuDeviceGetName(char* name, int len, int d) { strncpy(name, "Fake H100", len); return OK; }
+CUresult cuDeviceGetAttribute(int* v, int a, int d) {
+  switch (a) {
+    case 75: *v = 9; break;            // cc major
+    case 76: *v = 0; break;            // cc minor
+    case 16: *v = 132; break;          // SMs
+    case 38: *v = 50 << 20; break;     // L2
+    case 97: *v = 232448; break;       // smem optin
+    case 81: *v = 233472; break;
+    default: *v = 1;
+  }
+  return OK;
+}
+CUresult cuDeviceTotalMem_v2(size_t* b, int d) { *b = (size_t)80 << 30; return OK; }
+CUresult cuDevicePrimaryCtxRetain(u64* c, int d) { *c = 0xC0C0; return OK; }
+CUresult cuDevicePrimaryCtxRelease_v2(int d) { return OK; }
+CUresult cuCtxSetCurrent(u64 c) { return c == 0xC0C0 ? OK : INVALID_VALUE; }
+CUresult cuCtxSynchronize(void) { return OK; }
+CUresult cuMemGetInfo_v2(size_t* f, size_t* t) { *f = 1 << 30; *t = 2u << 30; return OK; }
+CUresult cuMemAlloc_v2(u64* p, size_t n) {
+  if (n > ((size_t)1 << 40)) return OOM;
+  void* m = malloc(n ? n : 1);
+  if (!m) return OOM;
+  live_allocs++;
+  *p = (u64)(uintptr_t)m;
+  return OK;
+}
+CUresult cuMemFree_v2(u64 p) { free((void*)(uintptr_t)p); live_allocs--; return OK; }
+CUresult cuMemAllocAsync(u64* p, size_t n, u64 s) { return cuMemAlloc_v2(p, n); }
+CUresult cuMemFreeAsync(u64 p, u64 s) { return cuMemFree_v2(p); }
+CUresult cuMemHostAlloc(void** p, size_t n, unsigned f) { *p = malloc(n); return *p ? OK : OOM; }
+CUresult cuMemFreeHost(u64 p) { free((void*)(uintptr_t)p); return OK; }
+CUresult cuMemcpyHtoDAsync_v2(u64 d, u64 s, size_t n, u64 st) { memcpy((void*)(uintptr_t)d, (void*)(uintptr_t)s, n); return OK; }
+CUresult cuMemcpyDtoHAsync_v2(u64 d, u64 s, size_t n, u64 st) { memcpy((void*)(uintptr_t)d, (void*)(uintptr_t)s, n); return OK; }
+CUresult cuMemcpyDtoD_v2(u64 d, u64 s, size_t n) { memmove((void*)(uintptr_t)d, (void*)(uintptr_t)s, n); return OK; }
+CUresult cuMemcpyDtoDAsync_v2(u64 d, u64 s, size_t n, u64 st) { return cuMemcpyDtoD_v2(d, s, n); }
+CUresult cuMemsetD8Async(u64 d, unsigned char v, size_t n, u64 s) { memset((void*)(uintptr_t)d, v, n); return OK; }
+CUresult cuMemsetD32Async(u64 d, unsigned v, size_t n, u64 s) {
+  unsigned* p = (unsigned*)(uintptr_t)d;
+  for (size_t i = 0; i < n; i++) p[i] = v;
+  return OK;
+}
+CUresult cuStreamCreate(u64* s, unsigned f) { *s = 0x5700 + f; return OK; }
+CUresult cuStreamDestroy_v2(u64 s) { return OK; }
+CUresult cuStreamSynchronize(u64 s) { return OK; }
+CUresult cuStreamQuery(u64 s) { return OK; }
+CUresult cuStreamWaitEvent(u64 s, u64 e, unsigned f) { return OK; }
+static u64 next_event = 0xE000;
+CUresult cuEventCreate(u64* e, unsigned f) { *e = ++next_event; return OK; }
+CUresult cuEventDestroy_v2(u64 e) { return OK; }
+CUresult cuEventRecord(u64 e, u64 s) { return OK; }
+CUresult cuEventSynchronize(u64 e) { return OK; }
+CUresult cuEventQuery(u64 e) { return OK; }
+CUresult cuEventElapsedTime_v2(float* ms, u64 a, u64 b) { *ms = (float)(b - a) * 0.5f; return OK; }
+CUresult cuModuleLoadData(u64* m, const void* image) {
+  const unsigned char* p = image;
+  if (!(p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F')) return INVALID_VALUE;  // a cubin is ELF
+  *m = 0x3000;
+  return OK;
+}
+// Functions are identified by name; the stand-ins below run on the host.
+static const char* names[] = {"gk_args", "gk_scale", "gk_status", 0};
+CUresult cuModuleGetFunction(u64* f, u64 m, const char* name) {
+  for (int i = 0; names[i]; i++)
+    if (!strcmp(names[i], name)) { *f = 0xF000 + i; return OK; }
+  return NOT_FOUND;
+}
+CUresult cuModuleUnload(u64 m) { return OK; }
+CUresult cuFuncSetAttribute(u64 f, int a, int v) { if (a == 8) dyn_smem_attr = v; return OK; }
+CUresult cuFuncGetAttribute(int* v, int a, u64 f) { *v = a == 0 ? 1024 : a == 4 ? 40 : 0; return OK; }
+
+static void run(u64 f, void** p, unsigned threads) {
+  if (f == 0xF000) {  // gk_args(double* out, int, unsigned, float, long long, double, u64, Pair{int,float}, Map128)
+    double* out = *(double**)p[0];
+    out[0] = *(int*)p[1]; out[1] = *(unsigned*)p[2]; out[2] = *(float*)p[3]; out[3] = (double)*(long long*)p[4];
+    out[4] = *(double*)p[5]; out[5] = (double)(*(u64*)p[6] >> 12);
+    out[6] = *(int*)p[7]; out[7] = *(float*)((char*)p[7] + 4);
+    out[8] = (double)((u64*)p[8])[0]; out[9] = (double)((u64*)p[8])[15];
+    out[10] = (double)(((uintptr_t)p[8]) % 64);  // alignment of the by-value struct
+  } else if (f == 0xF001) {  // gk_scale(float* y, const float* x, float a, int n)
+    float* y = *(float**)p[0]; const float* x = *(float**)p[1]; float a = *(float*)p[2]; int n = *(int*)p[3];
+    for (int i = 0; i < n; i++) y[i] = a * x[i];
+  } else if (f == 0xF002) {  // gk_status(const int* idx, int n, int limit, float* out, unsigned* status)
+    const int* idx = *(int**)p[0]; int n = *(int*)p[1]; int lim = *(int*)p[2]; float* out = *(float**)p[3];
+    unsigned* st = *(unsigned**)p[4];
+    for (int i = 0; i < n; i++) {
+      if (idx[i] < 0 || idx[i] >= lim) { *st |= 1u; out[i] = -1.f; } else out[i] = (float)idx[i];
+    }
+  }
+}
+CUresult cuLaunchKernel(u64 f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned smem,
+                        u64 stream, void** params, void** extra) {
+  u64 v[] = {gx, gy, gz, bx, by, bz, smem, stream, 0, 0, 0, 0, 0};
+  memcpy(last_launch, v, sizeof v);
+  if (smem > 48 * 1024 && smem > (unsigned)dyn_smem_attr) return INVALID_VALUE;
+  run(f, params, bx * by * bz);
+  return OK;
+}
+typedef struct { unsigned id; char pad[4]; unsigned v[16]; } Attr;
+typedef struct { unsigned g[3], b[3], smem; u64 stream; Attr* attrs; unsigned n; } Config;
+CUresult cuLaunchKernelEx(const Config* c, u64 f, void** params, void** extra) {
+  u64 v[] = {c->g[0], c->g[1], c->g[2], c->b[0], c->b[1], c->b[2], c->smem, c->stream, 0, 0, 0, c->n, 1};
+  if (c->n > 0 && c->attrs[0].id == 4) { v[8] = c->attrs[0].v[0]; v[9] = c->attrs[0].v[1]; v[10] = c->attrs[0].v[2]; }
+  memcpy(last_launch, v, sizeof v);
+  run(f, params, c->b[0] * c->b[1] * c->b[2]);
+  return OK;
+}
+// Echo the arguments into the 128-byte map so tests can check the marshalling.
+CUresult cuTensorMapEncodeTiled(u64* map, int dt, unsigned rank, u64 addr, const u64* dims, const u64* strides,
+                                const unsigned* box, const unsigned* es, int il, int sw, int l2, int oob) {
+  memset(map, 0, 128);
+  map[0] = dt; map[1] = rank; map[2] = addr; map[3] = dims[0]; map[4] = rank > 1 ? dims[1] : 0;
+  map[5] = rank > 1 ? strides[0] : 0; map[6] = box[0]; map[7] = rank > 1 ? box[1] : 0; map[8] = sw; map[9] = l2;
+  map[10] = oob; map[11] = es[0];
+  return OK;
+}
+// Fixture-only introspection.
+void fake_last_launch(u64* out) { memcpy(out, last_launch, sizeof last_launch); }
+int fake_live_allocs(void) { return live_allocs; }
+`;

@@ -37,6 +37,12 @@ function outputFor(
   return t;
 }
 
+/** No cuBLASLt algorithm: free an output we allocated ourselves and let the fallback kernel run. */
+function discard(out: Tensor, given: Tensor | undefined): null {
+  if (out !== given) out.dispose();
+  return null;
+}
+
 /** True when cuBLASLt can be used (loaded lazily; missing library → false). */
 function hasBlas(rt: CudaRuntime): boolean {
   try {
@@ -65,7 +71,7 @@ export function tryBmmFp16(
     else return null;
     return out;
   }
-  rt.blas.run({
+  const ran = rt.blas.run({
     op: 'bmmFp16',
     batch: plan.batch,
     m: plan.m,
@@ -77,7 +83,7 @@ export function tryBmmFp16(
     c: args.c ? { ptr: addr(args.c, 'bmmFp16.c'), dtype: plan.outDtype, strides: op3(args.c) } : undefined,
     stream: rt.stream,
   });
-  return out;
+  return ran ? out : discard(out, args.out);
 }
 
 export function tryBmmFp8(
@@ -98,7 +104,7 @@ export function tryBmmFp8(
     rt.fill(addr(out, 'bmmFp8.out'), 0, out.nbytes);
     return out;
   }
-  rt.blas.run({
+  const ran = rt.blas.run({
     op: 'bmmFp8',
     batch: plan.batch,
     m: plan.m,
@@ -111,5 +117,5 @@ export function tryBmmFp8(
     bScale: addr(args.bScale, 'bmmFp8.bScale'),
     stream: rt.stream,
   });
-  return out;
+  return ran ? out : discard(out, args.out);
 }

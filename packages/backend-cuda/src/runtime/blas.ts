@@ -82,7 +82,8 @@ export class LtGemm {
   readonly #pref: LtPreference;
   readonly #workspace: DevicePtr;
   readonly #workspaceBytes: number;
-  readonly #plans = new Map<string, Plan>();
+  /** Plans by problem signature; null = cuBLASLt has no algorithm for it (remembered, not re-queried). */
+  readonly #plans = new Map<string, Plan | null>();
 
   constructor(lt: CublasLt, workspace: DevicePtr, workspaceBytes: number) {
     this.#lt = lt;
@@ -93,7 +94,12 @@ export class LtGemm {
     this.#workspaceBytes = workspaceBytes;
   }
 
-  run(g: LtGemmArgs): void {
+  /**
+   * Enqueue the GEMM. Returns false (nothing enqueued) when cuBLASLt has no algorithm for the problem (e.g.
+   * f16 inputs with a bf16 output, FP8 leading dimensions that are not multiples of 16 bytes): the caller
+   * then uses another kernel. Layout errors it can never handle throw E_LAYOUT.
+   */
+  run(g: LtGemmArgs): boolean {
     const fp8 = g.a.dtype === 'e4m3' || g.a.dtype === 'e5m2';
     const A = colMajorView(g.k, g.n, g.b.strides[1], g.b.strides[2]); // our B is K×N → cuBLAS A
     const B = colMajorView(g.m, g.k, g.a.strides[1], g.a.strides[2]); // our A is M×K → cuBLAS B
@@ -139,10 +145,11 @@ export class LtGemm {
       B,
     ]);
     let plan = this.#plans.get(sig);
-    if (!plan) {
+    if (plan === undefined) {
       plan = this.#plan(g, A, B, fp8);
       this.#plans.set(sig, plan);
     }
+    if (plan === null) return false;
     const lt = this.#lt;
     if (fp8) {
       // Scale pointers change per call (they are tensors); the attribute is read at matmul time.
@@ -168,6 +175,7 @@ export class LtGemm {
       this.#workspaceBytes,
       g.stream,
     );
+    return true;
   }
 
   #plan(
@@ -175,7 +183,7 @@ export class LtGemm {
     A: NonNullable<ReturnType<typeof colMajorView>>,
     B: NonNullable<ReturnType<typeof colMajorView>>,
     fp8: boolean,
-  ): Plan {
+  ): Plan | null {
     const lt = this.#lt;
     const desc = lt.matmulDescCreate(CUBLAS_COMPUTE_32F, CudaDataType.f32);
     const layouts: LtLayout[] = [];
@@ -200,13 +208,11 @@ export class LtGemm {
       const dL = layout(g.out.dtype, g.n, g.m, Math.max(g.n, 1), g.m * g.n);
       const cL = g.c ? layout(g.c.dtype, g.n, g.m, Math.max(g.c.strides[1], g.n, 1), g.c.strides[0]) : dL;
       const algos = lt.heuristic(this.#handle, desc, aL, bL, cL, dL, this.#pref, 1);
-      if (algos.length === 0)
-        fail('E_UNSUPPORTED', `${g.op}: cuBLASLt has no algorithm for this problem`, {
-          arg: g.op,
-          expected:
-            'a supported dtype/layout/alignment combination (16-byte aligned pointers and leading dims)',
-          actual: { m: g.m, n: g.n, k: g.k, batch: g.batch, a: g.a.dtype, b: g.b.dtype, out: g.out.dtype },
-        });
+      if (algos.length === 0) {
+        for (const l of layouts) lt.layoutDestroy(l);
+        lt.matmulDescDestroy(desc);
+        return null;
+      }
       return { desc, layouts, aL, bL, cL, dL, algo: algos[0] };
     } catch (e) {
       for (const l of layouts) lt.layoutDestroy(l);
@@ -217,6 +223,7 @@ export class LtGemm {
 
   dispose(): void {
     for (const p of this.#plans.values()) {
+      if (!p) continue;
       for (const l of p.layouts) this.#lt.layoutDestroy(l);
       this.#lt.matmulDescDestroy(p.desc);
     }

@@ -160,6 +160,11 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     return out;
   }
 
+  readBackSync(ptr: DevicePtr, bytes: number): Uint8Array {
+    this.#live();
+    return this.#staging.download(ptr, bytes);
+  }
+
   copy(dst: DevicePtr, src: DevicePtr, bytes: number): void {
     this.#live();
     this.driver.memcpyDtoDAsync(dst, src, bytes, this.stream);

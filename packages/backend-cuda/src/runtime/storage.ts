@@ -9,6 +9,8 @@ export interface StorageOwner {
   release(block: Block): void;
   /** Wait for queued work (and surface device status), then copy device bytes to the host. */
   readBack(ptr: DevicePtr, bytes: number): Promise<Uint8Array>;
+  /** Same, synchronously and without the status check (host-side validation of device index data). */
+  readBackSync(ptr: DevicePtr, bytes: number): Uint8Array;
 }
 
 /** Safety net: storages dropped without dispose() give their block back when collected. */
@@ -44,6 +46,22 @@ export class CudaStorage implements Storage {
   }
 
   async read(byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    const base = this.#checkRange(byteOffset, byteLength);
+    if (byteLength === 0) return new Uint8Array(0);
+    return this.owner.readBack((base + BigInt(byteOffset)) as DevicePtr, byteLength);
+  }
+
+  /**
+   * Synchronous read (waits for the stream). For op contracts that validate device-resident index data on
+   * the host in `validate: 'full'` mode; does not raise the device status error (sync/toHost do).
+   */
+  readSync(byteOffset: number, byteLength: number): Uint8Array {
+    const base = this.#checkRange(byteOffset, byteLength);
+    if (byteLength === 0) return new Uint8Array(0);
+    return this.owner.readBackSync((base + BigInt(byteOffset)) as DevicePtr, byteLength);
+  }
+
+  #checkRange(byteOffset: number, byteLength: number): DevicePtr {
     if (
       !Number.isInteger(byteOffset) ||
       !Number.isInteger(byteLength) ||
@@ -56,9 +74,7 @@ export class CudaStorage implements Storage {
         expected: `within [0, ${this.byteLength}]`,
         actual: [byteOffset, byteLength],
       });
-    const base = this.ptr;
-    if (byteLength === 0) return new Uint8Array(0);
-    return this.owner.readBack((base + BigInt(byteOffset)) as DevicePtr, byteLength);
+    return this.ptr;
   }
 
   dispose(): void {
