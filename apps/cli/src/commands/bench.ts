@@ -125,18 +125,25 @@ export async function benchCommand(
   const { gk, backends, reference } = await openSession(opts.backend);
   const quiet = opts.json === true || opts.csv === true;
   const rows: BenchRow[] = [];
+  const skipped: string[] = [];
   let failed = 0;
   try {
     const progress = makeProgress(opts.progress !== false && !quiet);
     progress.start(points.length * backends.length, '');
     let done = 0;
+    // Named backends must all have the op; with `all`/`auto`, backends without a kernel are left out.
+    const named = opts.backend !== undefined && !['all', 'auto', ''].includes(opts.backend);
     for (const name of backends) {
       const caps = gk.get(name).capabilities;
-      if (!caps.ops.includes(op))
-        fail('E_UNSUPPORTED', `op '${op}' has no kernel on backend '${name}'`, {
-          arg: '--backend',
-          actual: name,
-        });
+      if (!caps.ops.includes(op)) {
+        if (named || backends.length === 1)
+          fail('E_UNSUPPORTED', `op '${op}' has no kernel on backend '${name}'`, {
+            arg: '--backend',
+            actual: name,
+          });
+        skipped.push(name);
+        continue;
+      }
       const ceiling = ceilingFor(name, caps);
       for (const pt of points) {
         progress.update(done++, `${name} ${w.describe(pt.params)}`);
@@ -194,14 +201,16 @@ export async function benchCommand(
     // Software backends run at GFLOP/s: pick the unit that gives readable tick labels.
     const giga = !zeroFlop && Math.max(...rows.map((r) => r.tflops)) < 0.1;
     const y = (r: BenchRow) => (zeroFlop ? r.gbps : giga ? r.tflops * 1e3 : r.tflops);
-    const series = backends.map((b) => {
-      const mine = rows.filter((r) => r.backend === b);
-      const device = mine[0]?.device ?? '?';
-      return {
-        name: `${b}: ${device.length > 40 ? `${device.slice(0, 39)}…` : device}`,
-        points: mine.map((r) => [r.x, y(r)] as const),
-      };
-    });
+    const series = backends
+      .filter((b) => !skipped.includes(b))
+      .map((b) => {
+        const mine = rows.filter((r) => r.backend === b);
+        const device = mine[0]?.device ?? '?';
+        return {
+          name: `${b}: ${device.length > 40 ? `${device.slice(0, 39)}…` : device}`,
+          points: mine.map((r) => [r.x, y(r)] as const),
+        };
+      });
     const svg = plotSvg({
       title: preset?.title ?? `${op}: ${w.title}`,
       subtitle: `${rows.at(-1)?.shape ?? ''}, sweeping ${sweepLabel}; median of ≤${iters} runs after ${warmup} warm-up`,
@@ -233,6 +242,7 @@ export async function benchCommand(
         ...(opts.check ? [r.pass ? fmtDiff(r.diff ?? 0) : pc.red(fmtDiff(r.diff ?? Number.NaN))] : []),
       ]);
     out(t.toString());
+    if (skipped.length) out(`left out (no ${op} kernel): ${skipped.join(', ')}`);
     if (opts.plot) out(`plot written to ${opts.plot}`);
   }
   return failed ? EXIT.failed : EXIT.ok;
