@@ -194,6 +194,12 @@ describe('sm90 grouped FP8 launchers', () => {
     expect(sm90RaggedMApplies(fakeRuntime().rt, plan, strided as never, out)).toBe(false);
     expect(sm90MaskedApplies(fakeRuntime().rt, maskedLaunch(4, 256, 512, 512))).toBe(true);
     expect(sm90MaskedApplies(fakeRuntime('sm_89').rt, maskedLaunch(4, 256, 512, 512))).toBe(false);
+    process.env.GEMMKIT_CUDA_SM90 = '0';
+    try {
+      expect(sm90MaskedApplies(fakeRuntime().rt, maskedLaunch(4, 256, 512, 512))).toBe(false);
+    } finally {
+      delete process.env.GEMMKIT_CUDA_SM90;
+    }
   });
 
   it('masked: MODE 2 over [E*maxM, K], expert stride of the output, signal and status passed', () => {
