@@ -10,7 +10,7 @@ function costOf(c: AnyConformanceCase): [number, number] {
       flops(p: unknown): number;
       bytes(p: unknown): number;
     };
-    const plan = k.validate(c.build(1), 'fast');
+    const plan = k.validate(c.build(1), 'full');
     return [k.flops(plan), k.bytes(plan)];
   } catch {
     return [-1, -1];

@@ -137,7 +137,8 @@ export function costOf(c: AnyConformanceCase, hostArgs: unknown): { flops: numbe
     flops(p: unknown): number;
     bytes(p: unknown): number;
   };
-  const plan = contract.validate(hostArgs, 'fast');
+  // 'full': host-resident index data (masked counts, expert ids) is read, so only active rows are counted.
+  const plan = contract.validate(hostArgs, 'full');
   return { flops: contract.flops(plan), bytes: contract.bytes(plan) };
 }
 
