@@ -43,9 +43,9 @@ export function workloadOf(op: OpName): Workload | undefined {
   return workloads[op] ?? caseWorkload(op);
 }
 
-/** Every op the apps can run, dedicated workloads first (registry order), then the case-based ones. */
+/** Every op the apps can run: dedicated workloads first (in `workloads` order), then the case-based ones. */
 export function runnableOps(): OpName[] {
-  const dedicated = OP_NAMES.filter((o) => workloads[o]);
+  const dedicated = (Object.keys(workloads) as OpName[]).filter((o) => OP_NAMES.includes(o));
   return [...dedicated, ...OP_NAMES.filter((o) => !workloads[o] && caseWorkload(o))];
 }
 
