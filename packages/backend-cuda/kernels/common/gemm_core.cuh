@@ -133,22 +133,26 @@ struct Operand {
           return true;
         }
       }
-      uint32_t w[4] = {0u, 0u, 0u, 0u};
+      // Slow path (edges, strided K): a rolled loop keeps register pressure off the hot MMA loop.
+      unsigned long long lo = 0, hi = 0;
       if (rp != nullptr) {
         const long long step = ks * kEb;
         const uint8_t* src = rp + static_cast<long long>(k0) * step;
-#pragma unroll
+#pragma unroll 1
         for (int e = 0; e < kEpc; ++e) {
           const int k = k0 + e;
           if (k >= k_lo && k < k_hi) {
-            uint32_t v;
+            unsigned long long v;
             if constexpr (kEb == 2) v = __ldg(reinterpret_cast<const unsigned short*>(src + e * step));
             else v = __ldg(src + e * step);
-            w[(e * kEb) >> 2] |= v << (((e * kEb) & 3) * 8);
+            const int bit = e * kEb * 8;
+            if (bit < 64) lo |= v << bit;
+            else hi |= v << (bit - 64);
           }
         }
       }
-      reg = make_uint4(w[0], w[1], w[2], w[3]);
+      reg = make_uint4(static_cast<uint32_t>(lo), static_cast<uint32_t>(lo >> 32), static_cast<uint32_t>(hi),
+                       static_cast<uint32_t>(hi >> 32));
       return false;
     } else {
       // Conversion to the 16-bit mma type: 8 elements per chunk.
@@ -632,7 +636,7 @@ struct GkGemm {
 
 // Entry point body shared by the family files: `extern "C" __global__ void NAME(GkGemmParams p, unsigned* st)`.
 #define GK_DEFINE_GEMM_ENTRY(NAME)                                                                          \
-  extern "C" __global__ void __launch_bounds__(GkGemm<GK_TA, GK_TB, GK_MMA, GK_CFG, GK_SCALE>::THREADS)    \
+  extern "C" __global__ void __launch_bounds__(GkGemm<GK_TA, GK_TB, GK_MMA, GK_CFG, GK_SCALE>::THREADS, 1) \
       NAME(const GkGemmParams p, unsigned int* status) {                                                    \
     GkGemm<GK_TA, GK_TB, GK_MMA, GK_CFG, GK_SCALE>::run(p, status);                                         \
   }
