@@ -50,7 +50,7 @@ function caseOf(op: OpName, params: Params): AnyConformanceCase {
   return w.make(params) as AnyConformanceCase;
 }
 
-/** Run on the backend and the CPU reference (concurrently), then compare and rate against the roofline. */
+/** Run on the backend, then the CPU reference; compare and rate against the roofline. */
 export async function execute(
   engine: Engine,
   backend: BackendName,
@@ -62,7 +62,9 @@ export async function execute(
   const w = workloadOf(op)!;
   const c = caseOf(op, params);
   const spec: RunSpec = { op, params, seed, timing: timingFor(backend) };
-  const [ref, got] = await Promise.all([engine.reference(spec), engine.run(backend, spec)]);
+  // One after the other: a reference computed alongside would compete for the CPU and skew the timing.
+  const got = await engine.run(backend, spec);
+  const ref = await engine.reference(spec);
   const { flops, bytes } = got;
   const cmp = compareAll(fromWire(got.outputs), fromWire(ref.outputs), c);
   const s = got.medianMs / 1e3;
