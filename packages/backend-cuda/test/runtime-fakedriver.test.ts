@@ -270,16 +270,40 @@ describe('runtime on a fake driver', () => {
     expect(() => K('gk_scale').launch({ grid: 1, block: 1, args: [d] })).toThrowError(/E_DISPOSED/);
   });
 
-  it('dispose frees all cached device memory', async () => {
+  it('makes the right context current when runtimes of two devices are used in turn', async () => {
+    const c2 = await createContext({ backends: [cuda({ env, cacheDir: join(dir, 'cache'), device: 1 })] });
+    const rt1 = cudaRuntimeOf(c2.get('cuda'));
+    expect(rt1.context).not.toBe(rt.context);
+    const x = ctx.to(Tensor.host('f32', [1], new Uint8Array(new Float32Array([2]).buffer)), 'cuda');
+    const y = ctx.empty('f32', [1], { backend: 'cuda' });
+    rt1.getKernel({ source: SRC, name: 'gk_scale' }); // rt1's context is now current
+    K('gk_scale').launch({ grid: 1, block: 1, args: [y, x, { f32: 2 }, { i32: 1 }] });
+    expect(lastLaunch()[13]).toBe(rt.context);
+    const x1 = c2.to(Tensor.host('f32', [1], new Uint8Array(new Float32Array([5]).buffer)), 'cuda');
+    const y1 = c2.empty('f32', [1]);
+    rt1
+      .getKernel({ source: SRC, name: 'gk_scale' })
+      .launch({ grid: 1, block: 1, args: [y1, x1, { f32: 2 }, { i32: 1 }] });
+    expect(lastLaunch()[13]).toBe(rt1.context);
+    expect(() => rt.tensorAddress(x1, 'x')).toThrowError(/E_DEVICE/);
+    expect([...(await y.toHost()).toFloat32Array()]).toEqual([4]);
+    expect([...(await y1.toHost()).toFloat32Array()]).toEqual([10]);
+    await c2.dispose();
+  });
+
+  it('dispose frees every block, cached or still held, and live tensors report E_DISPOSED', async () => {
     const c2 = await createContext({ backends: [cuda({ env, cacheDir: false })] });
     const base = liveAllocs();
     const b = c2.get('cuda');
-    const ts = [b.empty('f32', [1000]), b.empty('u8', [5]), b.empty('bf16', [64, 64])];
+    const kept = b.empty('f32', [1000]);
+    const freed = [b.empty('u8', [5]), b.empty('bf16', [64, 64])];
+    for (const t of freed) t.dispose();
     expect(liveAllocs()).toBeGreaterThan(base);
-    for (const t of ts) t.dispose();
     await c2.dispose();
     // The status word block is freed too: back below where this context started.
     expect(liveAllocs()).toBeLessThan(base);
+    await expect(kept.toHost()).rejects.toThrowError(/E_DISPOSED/);
+    expect(() => kept.dispose()).not.toThrow();
     expect(() => b.empty('f32', [1])).toThrowError(/E_DISPOSED/);
   });
 });
@@ -307,8 +331,8 @@ CUresult cuGetErrorName(int e, const char** s) {
   return OK;
 }
 CUresult cuGetErrorString(int e, const char** s) { *s = e == OOM ? "out of memory" : "fake error"; return OK; }
-CUresult cuDeviceGetCount(int* n) { *n = 1; return OK; }
-CUresult cuDeviceGet(int* d, int i) { if (i != 0) return INVALID_VALUE; *d = 0; return OK; }
+CUresult cuDeviceGetCount(int* n) { *n = 2; return OK; }
+CUresult cuDeviceGet(int* d, int i) { if (i < 0 || i > 1) return INVALID_VALUE; *d = i; return OK; }
 CUresult cuDeviceGetName(char* name, int len, int d) { strncpy(name, "Fake H100", len); return OK; }
 CUresult cuDeviceGetAttribute(int* v, int a, int d) {
   switch (a) {
@@ -323,9 +347,10 @@ CUresult cuDeviceGetAttribute(int* v, int a, int d) {
   return OK;
 }
 CUresult cuDeviceTotalMem_v2(size_t* b, int d) { *b = (size_t)80 << 30; return OK; }
-CUresult cuDevicePrimaryCtxRetain(u64* c, int d) { *c = 0xC0C0; return OK; }
+static u64 current_ctx = 0;
+CUresult cuDevicePrimaryCtxRetain(u64* c, int d) { *c = 0xC0C0 + d; return OK; }
 CUresult cuDevicePrimaryCtxRelease_v2(int d) { return OK; }
-CUresult cuCtxSetCurrent(u64 c) { return c == 0xC0C0 ? OK : INVALID_VALUE; }
+CUresult cuCtxSetCurrent(u64 c) { if (c != 0xC0C0 && c != 0xC0C1) return INVALID_VALUE; current_ctx = c; return OK; }
 CUresult cuCtxSynchronize(void) { return OK; }
 CUresult cuMemGetInfo_v2(size_t* f, size_t* t) { *f = 1 << 30; *t = 2u << 30; return OK; }
 CUresult cuMemAlloc_v2(u64* p, size_t n) {
@@ -401,7 +426,7 @@ static void run(u64 f, void** p, unsigned threads) {
 }
 CUresult cuLaunchKernel(u64 f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned smem,
                         u64 stream, void** params, void** extra) {
-  u64 v[] = {gx, gy, gz, bx, by, bz, smem, stream, 0, 0, 0, 0, 0};
+  u64 v[] = {gx, gy, gz, bx, by, bz, smem, stream, 0, 0, 0, 0, 0, current_ctx};
   memcpy(last_launch, v, sizeof v);
   if (smem > 48 * 1024 && smem > (unsigned)dyn_smem_attr) return INVALID_VALUE;
   run(f, params, bx * by * bz);
@@ -410,7 +435,7 @@ CUresult cuLaunchKernel(u64 f, unsigned gx, unsigned gy, unsigned gz, unsigned b
 typedef struct { unsigned id; char pad[4]; unsigned v[16]; } Attr;
 typedef struct { unsigned g[3], b[3], smem; u64 stream; Attr* attrs; unsigned n; } Config;
 CUresult cuLaunchKernelEx(const Config* c, u64 f, void** params, void** extra) {
-  u64 v[] = {c->g[0], c->g[1], c->g[2], c->b[0], c->b[1], c->b[2], c->smem, c->stream, 0, 0, 0, c->n, 1};
+  u64 v[] = {c->g[0], c->g[1], c->g[2], c->b[0], c->b[1], c->b[2], c->smem, c->stream, 0, 0, 0, c->n, 1, current_ctx};
   if (c->n > 0 && c->attrs[0].id == 4) { v[8] = c->attrs[0].v[0]; v[9] = c->attrs[0].v[1]; v[10] = c->attrs[0].v[2]; }
   memcpy(last_launch, v, sizeof v);
   run(f, params, c->b[0] * c->b[1] * c->b[2]);

@@ -82,6 +82,24 @@ describe('caching allocator', () => {
     a.free(other);
   });
 
+  it('ignores a second free of the same block and releases live blocks at teardown', () => {
+    const raw = fakeRaw();
+    const a = new CachingAllocator(raw, () => {});
+    const x = a.allocate(4096);
+    const y = a.allocate(4096);
+    a.free(x);
+    a.free(x);
+    const z1 = a.allocate(4096);
+    const z2 = a.allocate(4096);
+    expect(z1.ptr).toBe(x.ptr);
+    expect(z2.ptr).not.toBe(x.ptr);
+    expect(z2.ptr).not.toBe(y.ptr);
+    a.releaseAll();
+    expect(raw.live.size).toBe(0);
+    expect(a.stats.inUseBytes).toBe(0);
+    expect(a.stats.cachedBytes).toBe(0);
+  });
+
   it('rejects bad sizes with E_RANGE', () => {
     const a = new CachingAllocator(fakeRaw(), () => {});
     expect(() => a.allocate(-1)).toThrowError(/E_RANGE/);

@@ -51,6 +51,7 @@ export class CachingAllocator {
   readonly #raw: RawAllocator;
   readonly #drain: () => void;
   readonly #free = new Map<number, DevicePtr[]>();
+  readonly #live = new Map<DevicePtr, number>();
   readonly stats: AllocatorStats = {
     inUseBytes: 0,
     cachedBytes: 0,
@@ -78,6 +79,7 @@ export class CachingAllocator {
       this.stats.hits++;
       this.stats.cachedBytes -= size;
       this.stats.inUseBytes += size;
+      this.#live.set(cached, size);
       return { ptr: cached, size };
     }
     let ptr: DevicePtr;
@@ -90,11 +92,15 @@ export class CachingAllocator {
     }
     this.stats.deviceAllocs++;
     this.stats.inUseBytes += size;
+    this.#live.set(ptr, size);
     return { ptr, size };
   }
 
   /** Return a block to its free list (stream-ordered reuse; see class comment). */
   free(block: Block): void {
+    // A block freed twice (or not ours) must not enter a free list twice: two tensors would share memory.
+    if (this.#live.get(block.ptr) !== block.size) return;
+    this.#live.delete(block.ptr);
     let list = this.#free.get(block.size);
     if (!list) {
       list = [];
@@ -103,6 +109,12 @@ export class CachingAllocator {
     list.push(block.ptr);
     this.stats.inUseBytes -= block.size;
     this.stats.cachedBytes += block.size;
+  }
+
+  /** Wait for the stream, then cuMemFree every block, cached or still in use (runtime teardown). */
+  releaseAll(): void {
+    for (const [ptr, size] of this.#live) this.free({ ptr, size });
+    this.emptyCache();
   }
 
   /** Wait for the stream, then cuMemFree every cached block. */

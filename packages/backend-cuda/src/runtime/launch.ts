@@ -78,6 +78,8 @@ export interface KernelHost {
   /** Largest dynamic shared memory a block may opt into (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN). */
   readonly maxSharedOptin: number;
   readonly tensorAddress: TensorAddress;
+  /** Make the owning context current (several devices in one process). */
+  activate(): void;
 }
 
 const DEFAULT_SMEM_LIMIT = 48 * 1024;
@@ -126,6 +128,7 @@ export class CudaKernel {
   /** Enqueue one launch on the stream. Throws E_RANGE for bad dimensions, E_DEVICE for driver errors. */
   launch(opts: LaunchOptions): void {
     const where = `launch(${this.name})`;
+    this.#host.activate();
     if (!opts || typeof opts !== 'object') fail('E_UNSUPPORTED', 'launch options required', { arg: where });
     const grid = toDim3(opts.grid, `${where}.grid`, [2 ** 31 - 1, 65535, 65535]);
     const block = toDim3(opts.block, `${where}.block`, [1024, 1024, 64]);

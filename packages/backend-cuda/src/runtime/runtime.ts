@@ -4,7 +4,7 @@ import { dtypeBytes, fail, GemmkitError, type Tensor } from '@gemmkit/core';
 import { CublasLt } from '../bindings/cublaslt.js';
 import { CU_EVENT_DEFAULT, CudaDriver } from '../bindings/driver.js';
 import type { CuContext, CuEvent, CuModule, CuStream, DevicePtr } from '../bindings/types.js';
-import { type Block, CachingAllocator } from './allocator.js';
+import { CachingAllocator } from './allocator.js';
 import { ArgPacker } from './args.js';
 import { LtGemm } from './blas.js';
 import { type CompileResult, type CompilerMode, JitCompiler } from './compiler.js';
@@ -61,7 +61,6 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   #blas: LtGemm | null = null;
   #blasUnavailable: string | null = null;
   #blasWorkspace: CudaStorage | null = null;
-  #statusBlock!: Block;
   #disposed = false;
 
   private constructor(driver: CudaDriver, device: DeviceInfo, options: CudaOptions) {
@@ -71,11 +70,11 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     this.context = driver.primaryCtxRetain(device.handle);
     try {
       driver.ctxSetCurrent(this.context);
+      currentContext = this.context;
       this.stream = driver.streamCreate();
       this.allocator = new CachingAllocator(driver, () => driver.streamSynchronize(this.stream));
       this.#staging = new PinnedStaging(driver, this.stream, options.stagingBytes ?? 16 << 20);
       const block = this.allocator.allocate(256);
-      this.#statusBlock = block;
       driver.memsetD32Async(block.ptr, 0, 64, this.stream);
       this.status = new StatusWord(
         block.ptr,
@@ -131,8 +130,19 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     return this.device.maxSharedOptin;
   }
 
+  /** Throws once disposed; makes this runtime's context current (several devices in one process). */
   #live(): void {
     if (this.#disposed) fail('E_DISPOSED', 'CUDA runtime was disposed', { arg: 'runtime' });
+    this.activate();
+  }
+
+  /** Make the primary context current on this thread if another runtime's context is. */
+  activate(): void {
+    if (this.#disposed) fail('E_DISPOSED', 'CUDA runtime was disposed', { arg: 'runtime' });
+    if (currentContext !== this.context) {
+      this.driver.ctxSetCurrent(this.context);
+      currentContext = this.context;
+    }
   }
 
   /** Device memory from the caching allocator (uninitialized). */
@@ -267,16 +277,19 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   }
 
   record(e: CuEvent): void {
+    this.#live();
     this.driver.eventRecord(e, this.stream);
   }
 
   /** Milliseconds between two events recorded on the stream (waits for `end`). */
   elapsedMs(start: CuEvent, end: CuEvent): number {
+    this.#live();
     this.driver.eventSynchronize(end);
     return this.driver.eventElapsedMs(start, end);
   }
 
   destroyEvent(e: CuEvent): void {
+    this.#live();
     this.driver.eventDestroy(e);
   }
 
@@ -290,6 +303,7 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   /** Synchronize, free every module, cached block and staging buffer, release the primary context. */
   dispose(): void {
     if (this.#disposed) return;
+    this.activate();
     const errors: unknown[] = [];
     const attempt = (f: () => void) => {
       try {
@@ -305,16 +319,20 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     this.#kernels.clear();
     this.#modules.clear();
     this.#blasWorkspace?.dispose();
-    attempt(() => this.allocator.free(this.#statusBlock));
-    attempt(() => this.allocator.emptyCache());
+    // Blocks still held by live tensors are freed too: their storages report E_DISPOSED from now on.
+    attempt(() => this.allocator.releaseAll());
     attempt(() => this.#staging.dispose());
     this.packer.dispose();
     attempt(() => this.driver.streamDestroy(this.stream));
     attempt(() => this.driver.primaryCtxRelease(this.device.handle));
+    if (currentContext === this.context) currentContext = null;
     this.#disposed = true;
     if (errors.length) throw errors[0];
   }
 }
+
+/** The context last made current on this (the JS) thread by any runtime. */
+let currentContext: CuContext | null = null;
 
 /** Flag names from kernels/common/status.cuh when present. */
 function loadStatusFlags(env: NodeJS.ProcessEnv) {
