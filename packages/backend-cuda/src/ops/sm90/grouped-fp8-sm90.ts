@@ -106,6 +106,7 @@ function commonApplies(
     o.granularity[0] === 1 &&
     o.granularity[1] === 128 &&
     o.granularity[2] === 128 &&
+    o.k > 0 &&
     o.k % 16 === 0 &&
     o.n > 0 &&
     o.experts * o.n <= INT32_MAX &&
