@@ -106,6 +106,8 @@ describe('gemmkit bench', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(await readFile(json, 'utf8'));
+    expect(doc.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(doc.devices.cpu.ceiling.gbps).toBeGreaterThan(0);
     expect(doc.results.map((x: { x: number }) => x.x)).toEqual([8, 16, 32]);
     for (const row of doc.results) {
       expect(row.backend).toBe('cpu');
@@ -114,6 +116,7 @@ describe('gemmkit bench', () => {
       expect(row.tflops).toBeGreaterThan(0);
       expect(row.gbps).toBeGreaterThan(0);
       expect(row.roofFraction).toBeGreaterThan(0);
+      expect(row.bwFraction).toBeCloseTo(row.gbps / doc.devices.cpu.ceiling.gbps, 12);
       expect(row.pass).toBe(true);
     }
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');

@@ -1,6 +1,6 @@
 import { fail, OP_NAMES, type OpName } from '@gemmkit/core';
 import pc from 'picocolors';
-import { ceilingFor, rooflineFraction } from '../bench/ceilings.js';
+import { type Ceiling, ceilingFor, rooflineFraction } from '../bench/ceilings.js';
 import { EXIT } from '../errors.js';
 import { toCsv } from '../report/csv.js';
 import { fmtDiff, fmtMs, fmtPct, fmtRate } from '../report/format.js';
@@ -46,9 +46,21 @@ export interface BenchRow {
   gbps: number;
   /** Fraction of the roofline bound (min(peak, intensity x bandwidth)); null when the ceiling is unknown. */
   roofFraction: number | null;
+  /** Bytes that must move / time / the device's memory bandwidth (bench/results' `bwFraction`). */
+  bwFraction: number | null;
   ceiling: string | null;
   diff?: number;
   pass?: boolean;
+}
+
+/** The checked-out commit, so a results file says what was measured (null outside a git checkout). */
+async function gitCommit(): Promise<string | null> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) =>
+    execFile('git', ['rev-parse', 'HEAD'], { timeout: 5000 }, (err, stdout) =>
+      resolve(err ? null : stdout.trim()),
+    ),
+  );
 }
 
 function intOpt(v: string | undefined, arg: string, dflt: number, min: number): number {
@@ -126,6 +138,7 @@ export async function benchCommand(
   const quiet = opts.json === true || opts.csv === true;
   const rows: BenchRow[] = [];
   const skipped: string[] = [];
+  const devices: Record<string, { device: string; arch: string; ceiling: Ceiling | null }> = {};
   let failed = 0;
   try {
     const progress = makeProgress(opts.progress !== false && !quiet);
@@ -145,6 +158,7 @@ export async function benchCommand(
         continue;
       }
       const ceiling = ceilingFor(name, caps);
+      devices[name] = { device: caps.device, arch: caps.arch, ceiling: ceiling ?? null };
       for (const pt of points) {
         progress.update(done++, `${name} ${w.describe(pt.params)}`);
         const c = w.make(pt.params);
@@ -166,6 +180,7 @@ export async function benchCommand(
           tflops: r.flops / s / 1e12,
           gbps: r.bytes / s / 1e9,
           roofFraction: ceiling ? rooflineFraction(r.flops, r.bytes, s, ceiling, w.precision) : null,
+          bwFraction: ceiling ? r.bytes / s / 1e9 / ceiling.gbps : null,
           ceiling: ceiling?.source ?? null,
         };
         if (opts.check) {
@@ -184,7 +199,14 @@ export async function benchCommand(
   const { writeFile } = await import('node:fs/promises');
   if (opts.json !== undefined && opts.json !== false) {
     const doc = JSON.stringify(
-      { suite: preset?.name ?? op, op, date: new Date().toISOString(), results: rows },
+      {
+        suite: preset?.name ?? op,
+        op,
+        date: new Date().toISOString(),
+        commit: await gitCommit(),
+        devices,
+        results: rows,
+      },
       null,
       2,
     );
