@@ -3,6 +3,7 @@ import { MAP, MMA, SCALE, typeCode } from './codes.js';
 import { addr, launchGemm, pickTile, requireContiguous, rtOf } from './common.js';
 import { defaultGemmParams } from './gemm-params.js';
 import { GEMM_TILES } from './instances.js';
+import { launchSm90Masked, sm90MaskedApplies } from './sm90/grouped-fp8-sm90.js';
 
 export interface MaskedLaunch {
   op: string;
@@ -28,6 +29,7 @@ export interface MaskedLaunch {
  */
 export function launchMasked(kctx: KernelContext, l: MaskedLaunch): number {
   const rt = rtOf(kctx);
+  if (sm90MaskedApplies(rt, l)) return launchSm90Masked(rt, l);
   requireContiguous(l.maskedM, `${l.op}.maskedM`);
   const [, gn, gk] = l.granularity;
   const p = defaultGemmParams();

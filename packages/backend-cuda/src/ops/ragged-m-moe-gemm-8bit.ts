@@ -2,6 +2,7 @@ import type { KernelFn } from '@gemmkit/core';
 import { MAP, MMA, SCALE, typeCode } from './codes.js';
 import { addr, launchGemm, outTensor, requireContiguous, rtOf } from './common.js';
 import { defaultGemmParams } from './gemm-params.js';
+import { launchSm90RaggedM, sm90RaggedMApplies } from './sm90/grouped-fp8-sm90.js';
 
 const MODE = {
   per_token: MAP.raggedMToken,
@@ -17,6 +18,10 @@ const MODE = {
 export const raggedMMoeGemm8bit: KernelFn<'raggedMMoeGemm8bit'> = (plan, args, kctx) => {
   const rt = rtOf(kctx);
   const out = outTensor(kctx, args.out, plan.outDtype, plan.outShape);
+  if (sm90RaggedMApplies(rt, plan, args, out)) {
+    launchSm90RaggedM(rt, plan, args, out);
+    return out;
+  }
   requireContiguous(args.raggedTokensInfo, 'raggedMMoeGemm8bit.raggedTokensInfo');
   const [, gn, gk] = plan.granularity;
   const p = defaultGemmParams();
