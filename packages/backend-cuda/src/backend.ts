@@ -31,18 +31,22 @@ const rtOf = (kctx: KernelContext) => cudaRuntimeOf(kctx.backend);
 /** cuBLASLt first, then the hand-written kernel from src/ops, else E_UNSUPPORTED naming why. */
 function withFallback<K extends OpName>(
   op: K,
-  primary: (kctx: KernelContext, plan: any, args: any) => any,
+  primary: (kctx: KernelContext, plan: any, args: any) => unknown,
   fallback: KernelFn<K> | undefined,
 ): KernelFn<K> {
   return ((plan: any, args: any, kctx: KernelContext) => {
     const r = primary(kctx, plan, args);
-    if (r !== null) return r;
+    if (typeof r !== 'string') return r;
     if (fallback) return fallback(plan, args, kctx);
-    return fail('E_UNSUPPORTED', `${op}: this case needs cuBLASLt or a CUDA kernel, neither is available`, {
-      arg: op,
-      expected: 'libcublasLt, per-tensor scales and bf16/f16 output',
-      actual: 'no kernel',
-    });
+    return fail(
+      'E_UNSUPPORTED',
+      `${op}: not supported by cuBLASLt here (${r}) and no CUDA kernel is registered`,
+      {
+        arg: op,
+        expected: 'a problem cuBLASLt can run',
+        actual: r,
+      },
+    );
   }) as KernelFn<K>;
 }
 

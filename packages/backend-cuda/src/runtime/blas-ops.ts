@@ -1,55 +1,41 @@
-import {
-  type BmmFp8Args,
-  type BmmFp8Plan,
-  type BmmFp16Args,
-  type BmmFp16Plan,
-  fail,
-  type KernelContext,
-  type Tensor,
-} from '@gemmkit/core';
+import type { BmmFp8Args, BmmFp8Plan, BmmFp16Args, BmmFp16Plan, KernelContext, Tensor } from '@gemmkit/core';
 import type { LtDataType } from '../bindings/cublaslt.js';
 import type { CudaRuntime } from './runtime.js';
 
 /**
  * bmmFp16 and per-tensor bmmFp8 through cuBLASLt. The backend prefers these and falls back to the
  * hand-written kernels (src/ops) for what cuBLASLt cannot do here (no library, row-wise FP8 scales, e4m3
- * output): `null` from a `try*` function means "not handled, use the fallback".
+ * output): a string from a `try*` function is the reason it was not handled (use the fallback).
  */
 
 type RuntimeOf = (kctx: KernelContext) => CudaRuntime;
 
 const op3 = (t: Tensor): readonly [number, number, number] => [t.strides[0], t.strides[1], t.strides[2]];
 
+/** An output cuBLASLt can write: the given one if contiguous (else null), or a new one. */
 function outputFor(
   kctx: KernelContext,
   out: Tensor | undefined,
   dtype: 'f16' | 'bf16' | 'e4m3',
   shape: readonly number[],
-  op: string,
-): Tensor {
-  const t = out ?? kctx.backend.empty(dtype, shape);
-  if (!t.isContiguous)
-    fail('E_LAYOUT', `${op}: out must be contiguous on the CUDA backend`, {
-      arg: `${op}.out`,
-      expected: 'contiguous',
-      actual: t.strides,
-    });
-  return t;
+): Tensor | null {
+  if (out && !out.isContiguous) return null;
+  return out ?? kctx.backend.empty(dtype, shape);
 }
 
-/** No cuBLASLt algorithm: free an output we allocated ourselves and let the fallback kernel run. */
-function discard(out: Tensor, given: Tensor | undefined): null {
+/** Not handled: free an output we allocated ourselves and pass the reason on. */
+function discard(out: Tensor, given: Tensor | undefined, reason: string): string {
   if (out !== given) out.dispose();
-  return null;
+  return reason;
 }
 
-/** True when cuBLASLt can be used (loaded lazily; missing library → false). */
-function hasBlas(rt: CudaRuntime): boolean {
+/** null when cuBLASLt can be used (loaded lazily), else why not. */
+function blasMissing(rt: CudaRuntime): string | null {
   try {
     void rt.blas;
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 
@@ -58,20 +44,22 @@ export function tryBmmFp16(
   plan: BmmFp16Plan,
   args: BmmFp16Args,
   kctx: KernelContext,
-): Tensor | null {
+): Tensor | string {
   const rt = rtOf(kctx);
-  if (!hasBlas(rt)) return null;
-  const out = outputFor(kctx, args.out, plan.outDtype, plan.outShape, 'bmmFp16');
+  const missing = blasMissing(rt);
+  if (missing) return missing;
+  const out = outputFor(kctx, args.out, plan.outDtype, plan.outShape);
+  if (!out) return 'out is not contiguous';
   if (plan.batch * plan.m * plan.n === 0) return out;
   const addr = rt.tensorAddress;
   if (plan.k === 0) {
     // Empty sum: out = c, or zeros.
     if (args.c?.isContiguous) rt.copy(addr(out, 'bmmFp16.out'), addr(args.c, 'bmmFp16.c'), out.nbytes);
     else if (!args.c) rt.fill(addr(out, 'bmmFp16.out'), 0, out.nbytes);
-    else return null;
+    else return discard(out, args.out, 'k = 0 with a strided c');
     return out;
   }
-  const ran = rt.blas.run({
+  const notRun = rt.blas.run({
     op: 'bmmFp16',
     batch: plan.batch,
     m: plan.m,
@@ -83,7 +71,7 @@ export function tryBmmFp16(
     c: args.c ? { ptr: addr(args.c, 'bmmFp16.c'), dtype: plan.outDtype, strides: op3(args.c) } : undefined,
     stream: rt.stream,
   });
-  return ran ? out : discard(out, args.out);
+  return notRun === null ? out : discard(out, args.out, notRun);
 }
 
 export function tryBmmFp8(
@@ -91,20 +79,23 @@ export function tryBmmFp8(
   plan: BmmFp8Plan,
   args: BmmFp8Args,
   kctx: KernelContext,
-): Tensor | null {
+): Tensor | string {
   // cuBLASLt: per-tensor scales, bf16/f16 output; e4m3 × e5m2 mixes allowed, e5m2 × e5m2 is not.
-  if (plan.rowScale || plan.outDtype === 'e4m3' || (plan.aDtype === 'e5m2' && plan.bDtype === 'e5m2'))
-    return null;
+  if (plan.rowScale) return 'the cuBLASLt path takes per-tensor scales only';
+  if (plan.outDtype === 'e4m3') return 'the cuBLASLt path writes bf16/f16 only';
+  if (plan.aDtype === 'e5m2' && plan.bDtype === 'e5m2') return 'cuBLASLt has no e5m2 x e5m2 GEMM';
   const rt = rtOf(kctx);
-  if (!hasBlas(rt)) return null;
-  const out = outputFor(kctx, args.out, plan.outDtype, plan.outShape, 'bmmFp8');
+  const missing = blasMissing(rt);
+  if (missing) return missing;
+  const out = outputFor(kctx, args.out, plan.outDtype, plan.outShape);
+  if (!out) return 'out is not contiguous';
   if (plan.batch * plan.m * plan.n === 0) return out;
   const addr = rt.tensorAddress;
   if (plan.k === 0) {
     rt.fill(addr(out, 'bmmFp8.out'), 0, out.nbytes);
     return out;
   }
-  const ran = rt.blas.run({
+  const notRun = rt.blas.run({
     op: 'bmmFp8',
     batch: plan.batch,
     m: plan.m,
@@ -117,5 +108,5 @@ export function tryBmmFp8(
     bScale: addr(args.bScale, 'bmmFp8.bScale'),
     stream: rt.stream,
   });
-  return ran ? out : discard(out, args.out);
+  return notRun === null ? out : discard(out, args.out, notRun);
 }

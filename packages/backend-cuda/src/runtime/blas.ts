@@ -1,4 +1,3 @@
-import { fail } from '@gemmkit/core';
 import {
   CUBLAS_COMPUTE_32F,
   CUBLAS_OP_N,
@@ -95,38 +94,20 @@ export class LtGemm {
   }
 
   /**
-   * Enqueue the GEMM. Returns false (nothing enqueued) when cuBLASLt has no algorithm for the problem (e.g.
-   * f16 inputs with a bf16 output, FP8 leading dimensions that are not multiples of 16 bytes): the caller
-   * then uses another kernel. Layout errors it can never handle throw E_LAYOUT.
+   * Enqueue the GEMM and return null, or return why cuBLASLt cannot take this problem (nothing enqueued):
+   * a layout it cannot express, FP8 outside the TN form, or no algorithm from the heuristic (e.g. f16 inputs
+   * with a bf16 output, FP8 leading dimensions that are not multiples of 16 bytes). The caller then uses
+   * another kernel or reports the reason.
    */
-  run(g: LtGemmArgs): boolean {
+  run(g: LtGemmArgs): string | null {
     const fp8 = g.a.dtype === 'e4m3' || g.a.dtype === 'e5m2';
     const A = colMajorView(g.k, g.n, g.b.strides[1], g.b.strides[2]); // our B is K×N → cuBLAS A
     const B = colMajorView(g.m, g.k, g.a.strides[1], g.a.strides[2]); // our A is M×K → cuBLAS B
-    if (!A)
-      fail('E_LAYOUT', `${g.op}: b needs a unit stride in K or N`, {
-        arg: `${g.op}.b`,
-        expected: 'stride 1 in one of the last two dims',
-        actual: g.b.strides,
-      });
-    if (!B)
-      fail('E_LAYOUT', `${g.op}: a needs a unit stride in M or K`, {
-        arg: `${g.op}.a`,
-        expected: 'stride 1 in one of the last two dims',
-        actual: g.a.strides,
-      });
+    if (!A) return `b needs a unit stride in K or N (strides ${g.b.strides})`;
+    if (!B) return `a needs a unit stride in M or K (strides ${g.a.strides})`;
     if (fp8 && (A.op !== CUBLAS_OP_T || B.op !== CUBLAS_OP_N))
-      fail('E_LAYOUT', `${g.op}: FP8 through cuBLASLt needs K-contiguous a and column-major b (TN layout)`, {
-        arg: A.op !== CUBLAS_OP_T ? `${g.op}.b` : `${g.op}.a`,
-        expected: 'a strides [*, K, 1] and b strides [*, 1, K] (b = bT.transpose(-2, -1))',
-        actual: A.op !== CUBLAS_OP_T ? g.b.strides : g.a.strides,
-      });
-    if (g.c && g.c.strides[2] !== 1 && g.n > 1)
-      fail('E_LAYOUT', `${g.op}: c must be row-major (N contiguous)`, {
-        arg: `${g.op}.c`,
-        expected: 'stride 1 in N',
-        actual: g.c.strides,
-      });
+      return 'FP8 through cuBLASLt needs K-contiguous a and column-major b (TN layout)';
+    if (g.c && g.c.strides[2] !== 1 && g.n > 1) return `c must be N-contiguous (strides ${g.c.strides})`;
     const sig = JSON.stringify([
       g.batch,
       g.m,
@@ -149,7 +130,7 @@ export class LtGemm {
       plan = this.#plan(g, A, B, fp8);
       this.#plans.set(sig, plan);
     }
-    if (plan === null) return false;
+    if (plan === null) return 'cuBLASLt has no algorithm for this dtype/shape/alignment combination';
     const lt = this.#lt;
     if (fp8) {
       // Scale pointers change per call (they are tensors); the attribute is read at matmul time.
@@ -175,7 +156,7 @@ export class LtGemm {
       this.#workspaceBytes,
       g.stream,
     );
-    return true;
+    return null;
   }
 
   #plan(
