@@ -21,6 +21,8 @@ export const raggedMMoeGemm8bitWorkload: Workload<'raggedMMoeGemm8bit'> = {
       default: 'per_token',
     },
     { name: 'alignmentM', label: 'group alignment', kind: 'enum', values: [128, 256], default: 128 },
+    { name: 'majorA', label: 'A layout (contiguous dim)', kind: 'enum', values: ['K', 'M'], default: 'K' },
+    { name: 'majorB', label: 'B layout (contiguous dim)', kind: 'enum', values: ['K', 'N'], default: 'K' },
     { name: 'outDtype', label: 'output dtype', kind: 'enum', values: ['bf16', 'f16'], default: 'bf16' },
   ],
   sizes: {
@@ -31,7 +33,8 @@ export const raggedMMoeGemm8bitWorkload: Workload<'raggedMMoeGemm8bit'> = {
   },
   sweep: 'm',
   describe: (p) =>
-    `E=${p.groups} ~M=${p.m}/expert (${p.groupSizes}) N=${p.n} K=${p.k} ${p.gemmMode} align ${p.alignmentM}`,
+    `E=${p.groups} ~M=${p.m}/expert (${p.groupSizes}) N=${p.n} K=${p.k} ${p.gemmMode} align ${p.alignmentM}` +
+    (p.majorA !== 'K' || p.majorB !== 'K' ? ` A ${p.majorA}-major B ${p.majorB}-major` : ''),
   make: (p) => {
     const [groups, m, n, k] = [p.groups, p.m, p.n, p.k] as number[];
     const align = Number(p.alignmentM) as 128 | 256;
@@ -58,12 +61,21 @@ export const raggedMMoeGemm8bitWorkload: Workload<'raggedMMoeGemm8bit'> = {
       // Padding rows are never written: they stay NaN-poisoned on both sides and must match.
       allowNonFinite: true,
       build: (seed) => ({
-        a: rnd('e4m3', [rows, k], seed, 1),
+        // 'M'/'N'-major operands are stored transposed and viewed back as [M, K] / [E, N, K].
+        a:
+          p.majorA === 'M'
+            ? rnd('e4m3', [k, rows], seed, 1).transpose(0, 1)
+            : rnd('e4m3', [rows, k], seed, 1),
         aScale: posScales([rows, kb], seed, 2),
-        b: rnd('e4m3', [groups, n, k], seed, 3),
+        b:
+          p.majorB === 'N'
+            ? rnd('e4m3', [groups, k, n], seed, 3).transpose(1, 2)
+            : rnd('e4m3', [groups, n, k], seed, 3),
         bScale: posScales([groups, ceilDiv(n, 128), kb], seed, 4),
         raggedTokensInfo: Tensor.host('i32', [info.length], new Uint8Array(info.buffer.slice(0))),
         gemmMode: p.gemmMode as 'per_token' | 'psum_expert' | 'per_expert',
+        majorA: p.majorA as 'K' | 'M',
+        majorB: p.majorB as 'K' | 'N',
         alignmentM: align,
         out: Tensor.host(p.outDtype as 'bf16' | 'f16', [rows, n]),
       }),
