@@ -16,6 +16,9 @@
 //    of a tile sums them in split order (deterministic), then re-arms the tile counter.
 //  * alpha is applied in f32 in the epilogue. Edges: TMA zero-fills rows/K beyond the tensor, scales of k ≥ K
 //    read as 0, stores are predicated.
+//  * sm_100a has no wgmma: there the math warps multiply the same tiles with mma.sync m16n8k16 (ldmatrix from
+//    the swizzled layout; same accumulator layout). That build is compile-checked only and the launcher does
+//    not use it (no Blackwell run yet); the sm_90a binary is unaffected by it.
 // Requires K % 32 == 0, 16-byte aligned bases, contiguous rows (TMA), scales in the swizzled layout
 // (the launcher converts 'linear' scales with fp4_sm90_swizzle_scales).
 
@@ -79,6 +82,14 @@ typedef unsigned short u16;
 static_assert(BM == 64 || BM == 128, "BM is 64 or 128");
 static_assert(X_FP4 || Y_FP4, "at least one FP4 operand");
 static_assert(STAGES >= 2 && SMEM_BYTES <= 227 * 1024, "shared memory");
+
+// The tensor-core path: wgmma on sm_90a. wgmma does not exist on sm_100a, where the same pipeline and decode
+// feed warp-level mma.sync from the same swizzled tiles instead (compile-checked only: see docs/fp4.md).
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) || !defined(__CUDA_ARCH__)
+#define GK_WGMMA 1
+#else
+#define GK_WGMMA 0
+#endif
 
 struct __align__(64) TmaDesc {
   u64 opaque[16];
@@ -233,6 +244,38 @@ __device__ __forceinline__ void fence_regs(float* r) {
 #pragma unroll
   for (int i = 0; i < ACC_REGS; ++i) asm volatile("" : "+f"(r[i])::"memory");
 }
+
+#if !GK_WGMMA
+// One 128-wide K block of this warp's 16 rows × BN with mma.sync m16n8k16 (bf16 → f32), operands read from
+// the 128B-swizzled tiles by ldmatrix. The accumulator fragment equals wgmma's per-warp layout.
+__device__ __forceinline__ void mma_block_sync(float* acc, const unsigned char* xt, const unsigned char* yt,
+                                               int warp, int lane) {
+#pragma unroll
+  for (int j = 0; j < BLOCK_K / 16; ++j) {
+    const int h = j >> 2, c = (j & 3) * 2;
+    const int mat = lane >> 3, rin = lane & 7;
+    const int row = warp * 16 + (mat & 1) * 8 + rin;
+    u32 a0, a1, a2, a3;
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(a0), "=r"(a1), "=r"(a2), "=r"(a3)
+                 : "r"(smem_addr(xt + h * BM * 128 + row * 128 + (((c + (mat >> 1)) ^ rin) << 4))));
+    const int ym = (lane >> 3) & 1;
+#pragma unroll
+    for (int nt = 0; nt < BN / 8; ++nt) {
+      u32 b0, b1;
+      asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];"
+                   : "=r"(b0), "=r"(b1)
+                   : "r"(smem_addr(yt + h * BN * 128 + (nt * 8 + rin) * 128 + (((c + ym) ^ rin) << 4))));
+      float* d = acc + 4 * nt;
+      asm volatile(
+          "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+          "{%0, %1, %2, %3};"
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+          : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+    }
+  }
+}
+#endif
 
 // ---------------------------------------------------------------- FP4 decode
 __device__ __forceinline__ u32 prmt(u32 a, u32 b, u32 sel) {
@@ -481,6 +524,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         math_barrier();
         const unsigned char* xt = (X_FP4 ? db : st) + wg * 64 * 128;
         const unsigned char* yt = Y_FP4 ? db + DX_BYTES : st + X_BYTES;
+#if GK_WGMMA
         fence_regs(acc);
         wgmma_fence();
 #pragma unroll
@@ -492,6 +536,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         fence_regs(acc);
         wgmma_wait1();  // the previous block's wgmma is done: its raw stage can be refilled
         fence_regs(acc);
+#else
+        mma_block_sync(acc, xt, yt, warp, lane);  // synchronous: this block is done too
+#endif
         if (prev_stage >= 0 && lane == 0) mbar_arrive(&empty_bar[prev_stage]);
         prev_stage = stage;
         if (++stage == STAGES) {
@@ -499,8 +546,10 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           phase ^= 1;
         }
       }
+#if GK_WGMMA
       wgmma_wait0();
       fence_regs(acc);
+#endif
       if (prev_stage >= 0 && lane == 0) mbar_arrive(&empty_bar[prev_stage]);
 
       if (split_k > 1) {

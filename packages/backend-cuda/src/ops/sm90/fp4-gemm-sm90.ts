@@ -126,7 +126,8 @@ function defines(cfg: Sm90Fp4Config, aFp4: boolean, mx: boolean, outKind: number
 
 /**
  * Every instantiation `chooseSm90Fp4Config` can pick (formats × output dtypes × tile shapes), for the CUDA
- * compile tier. wgmma exists only on sm_90a (sm_100a rejects it: see docs/fp4.md).
+ * compile tier. sm_90a runs the wgmma path; sm_100a (no wgmma) builds the mma.sync variant of the same
+ * kernel, compile-checked only — `sm90Fp4GemmApplies` does not select it (see docs/fp4.md).
  */
 export const SM90_FP4_INSTANCES = Object.freeze(
   ([false, true] as const).flatMap((mx) =>
@@ -149,7 +150,7 @@ export const SM90_FP4_INSTANCES = Object.freeze(
           file: SM90_FILE,
           names: ['fp4_gemm_sm90', 'fp4_sm90_swizzle_scales'],
           defines: defines(cfg, aFp4, mx, outKind),
-          archs: ['sm_90a'],
+          archs: ['sm_90a', 'sm_100a'],
           hot: true,
         };
       });
