@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GemmkitError } from '@gemmkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defineFlags, JitCompiler } from '../src/runtime/compiler.js';
 import { DiskCache, defaultCacheDir } from '../src/runtime/disk-cache.js';
 import { collectSources } from '../src/runtime/sources.js';
@@ -93,6 +93,25 @@ describe('JIT compiler (nvcc fallback) and disk cache', () => {
       if (r.status === 'hit') expect(r.cubin.length).toBe(1000 + i);
     }
     expect(readdirSync(cache.dir)).toEqual([`${key}.cubin`]);
+  });
+
+  it('keeps working (and warns once) when the cache directory is not writable', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gk-ro-')), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const c = new JitCompiler('auto', new DiskCache(join(file, 'cache')), env);
+      expect(c.compile({ source: SRC, name: 'axpy', defines: { SCALE: 7 } }, 'sm_90a').source).toBe(
+        'compiled',
+      );
+      expect(c.compile({ source: SRC, name: 'axpy', defines: { SCALE: 8 } }, 'sm_90a').source).toBe(
+        'compiled',
+      );
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/not writable/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('compile errors are E_COMPILE with the compiler output', () => {

@@ -67,6 +67,7 @@ export class JitCompiler {
   readonly env: NodeJS.ProcessEnv;
   #backend: Backend | null = null;
   #unavailable: string | null = null;
+  #warnedCache = false;
 
   constructor(mode: CompilerMode, cache: DiskCache | null, env: NodeJS.ProcessEnv = process.env) {
     this.mode = mode;
@@ -168,7 +169,12 @@ export class JitCompiler {
         used = 'nvcc';
       }
     } else out = this.#nvcc(be.nvcc!, src.text, name, arch, opts);
-    this.cache?.write(key, out.cubin);
+    const writeError = this.cache?.write(key, out.cubin);
+    if (writeError && !this.#warnedCache) {
+      // Caching is best effort (read-only home, full disk): say so once, keep working from memory.
+      this.#warnedCache = true;
+      process.emitWarning(`gemmkit: JIT cache ${this.cache?.dir} is not writable: ${writeError}`);
+    }
     return {
       cubin: out.cubin,
       key,

@@ -64,7 +64,11 @@ export class DiskCache {
       renameSync(tmp, path);
       return null;
     } catch (e) {
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // the directory itself is unusable; nothing was written
+      }
       return (e as Error).message;
     }
   }
