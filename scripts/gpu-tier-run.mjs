@@ -5,7 +5,8 @@
 //                events, cuBLASLt bf16/FP8 vs the CPU reference, OOM recovery, dispose/re-create
 //   jit          cold NVRTC/nvcc compile, warm start in a fresh process, concurrent processes on one cache
 //   conformance  the shared conformance + bad-input matrix of @gemmkit/core/conformance on 'cuda' vs 'cpu'
-//   bench        a short bench (CUDA events) of bmmFp16 / bmmFp8 and the other dense GEMMs where cases exist
+//   bench        a short bench (CUDA events) of bmmFp16 / bmmFp8 through cuBLASLt
+// With --backend=webgpu it runs only the conformance matrix on the WebGPU backend instead.
 // Each check records ok/failures/details; results go to <out>/gpu-tier.json. Exit code 1 if any check fails.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,8 @@ function JIT_SPEC() {
 }
 
 const outDir = opt('out', join(process.cwd(), 'test-output', 'gpu-tier'));
+const target = opt('backend', 'cuda');
+const resultsFile = join(outDir, target === 'cuda' ? 'gpu-tier.json' : `gpu-tier-${target}.json`);
 const only = new Set((opt('only', 'runtime,jit,conformance,bench') ?? '').split(','));
 mkdirSync(outDir, { recursive: true });
 const results = { startedAt: new Date().toISOString(), node: process.version, sections: {} };
@@ -93,7 +96,7 @@ function save() {
   results.failed = failed;
   results.notRun = notRun;
   writeFileSync(
-    join(outDir, 'gpu-tier.json'),
+    resultsFile,
     JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? `${v}` : v), 2),
   );
 }
@@ -101,6 +104,47 @@ function save() {
 const expectEq = (fail, what, a, b) => {
   if (a !== b) fail(`${what}: expected ${b}, got ${a}`);
 };
+
+/** The shared conformance + bad-input matrix of @gemmkit/core/conformance for `name` against 'cpu'. */
+async function runConformance(c, name) {
+  const ops = new Set(c.get(name).capabilities.ops);
+  const byOp = {};
+  for (const k of conformanceCases) {
+    if (!ops.has(k.op)) continue;
+    await check('conformance', `${k.op}: ${k.name}`, async (fail) => {
+      const r = await runConformanceCase(c, k, { backend: name, reference: 'cpu' });
+      for (const f of r.failures) fail(f);
+      (byOp[k.op] ??= { pass: 0, fail: 0 })[r.failures.length ? 'fail' : 'pass']++;
+      return r.metrics;
+    });
+  }
+  for (const k of badInputCases) {
+    if (!ops.has(k.op)) continue;
+    await check('bad-input', `${k.op} rejects ${k.name} with ${k.code}`, async (fail) => {
+      const r = await runBadInputCase(c, k, { backend: name });
+      for (const f of r.failures) fail(f);
+    });
+  }
+  results.conformanceSummary = byOp;
+  results.opsWithoutCases = [...ops].filter((o) => !conformanceCases.some((k) => k.op === o));
+}
+
+// --backend=webgpu: only the conformance matrix of the WebGPU backend (Dawn on the GPU host's Vulkan driver).
+if (target === 'webgpu') {
+  const { webgpu } = await import('@gemmkit/backend-webgpu');
+  const wctx = await createContext({ backends: [webgpu(), cpu()], validate: 'full' });
+  const st = wctx.status.find((x) => x.name === 'webgpu');
+  results.webgpu = st;
+  console.log(
+    `webgpu: ${st.available ? `${st.capabilities.device} ${st.capabilities.arch}` : `unavailable: ${st.reason}`}`,
+  );
+  if (st.available) await runConformance(wctx, 'webgpu');
+  else failed++;
+  await wctx.dispose();
+  save();
+  console.log(`\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${resultsFile}`);
+  process.exit(failed ? 1 : 0);
+}
 
 // ---------------------------------------------------------------------------------------------------
 const ctx = await createContext({ backends: [cuda(), cpu()], validate: 'full' });
@@ -600,28 +644,7 @@ if (only.has('jit')) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-if (only.has('conformance')) {
-  const ops = new Set(backend.capabilities.ops);
-  const byOp = {};
-  for (const c of conformanceCases) {
-    if (!ops.has(c.op)) continue;
-    await check('conformance', `${c.op}: ${c.name}`, async (fail) => {
-      const r = await runConformanceCase(ctx, c, { backend: 'cuda', reference: 'cpu' });
-      for (const f of r.failures) fail(f);
-      (byOp[c.op] ??= { pass: 0, fail: 0 })[r.failures.length ? 'fail' : 'pass']++;
-      return r.metrics;
-    });
-  }
-  for (const c of badInputCases) {
-    if (!ops.has(c.op)) continue;
-    await check('bad-input', `${c.op} rejects ${c.name} with ${c.code}`, async (fail) => {
-      const r = await runBadInputCase(ctx, c, { backend: 'cuda' });
-      for (const f of r.failures) fail(f);
-    });
-  }
-  results.conformanceSummary = byOp;
-  results.opsWithoutCases = [...ops].filter((o) => !conformanceCases.some((c) => c.op === o));
-}
+if (only.has('conformance')) await runConformance(ctx, 'cuda');
 
 save();
 await ctx.dispose();
@@ -635,7 +658,5 @@ if (only.has('runtime')) {
   });
 }
 save();
-console.log(
-  `\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${join(outDir, 'gpu-tier.json')}`,
-);
+console.log(`\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${resultsFile}`);
 process.exit(failed ? 1 : 0);
