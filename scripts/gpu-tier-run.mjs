@@ -548,11 +548,19 @@ async function timeOp(op, args, iters) {
   const a = rt.createEvent();
   const b = rt.createEvent();
   rt.record(a);
+  const h0 = performance.now();
   for (let i = 0; i < iters; i++) ctx.run(op, { ...onCuda, out }, { backend: 'cuda' });
+  // Host time per call (validate + launch): when it exceeds the GPU time the events include idle gaps.
+  const hostUs = ((performance.now() - h0) * 1000) / iters;
   rt.record(b);
   const ms = rt.elapsedMs(a, b) / iters;
   await backend.sync();
-  return { ms, tflops: contracts[op].flops(plan) / (ms * 1e9), gbps: contracts[op].bytes(plan) / (ms * 1e6) };
+  return {
+    ms,
+    hostUs,
+    tflops: contracts[op].flops(plan) / (ms * 1e9),
+    gbps: contracts[op].bytes(plan) / (ms * 1e6),
+  };
 }
 
 if (only.has('bench')) {
