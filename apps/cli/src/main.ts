@@ -45,9 +45,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
 
   program
     .command('ops')
-    .description('list the ops of the registry with their math')
-    .action(async () => {
-      code = await opsCommand(io.out);
+    .description("list the ops with their math; with an op: its workload's parameters")
+    .argument('[op]', 'an op name')
+    .action(async (op) => {
+      code = await opsCommand(op, io.out);
     });
 
   program

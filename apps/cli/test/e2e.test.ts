@@ -35,6 +35,19 @@ describe('gemmkit info', () => {
   });
 });
 
+describe('gemmkit ops', () => {
+  it('lists every op; with an op, its workload parameters and size presets', async () => {
+    const all = await runCli(['ops']);
+    expect(all.code).toBe(0);
+    for (const op of OP_NAMES) expect(all.stdout).toContain(`│ ${op} `);
+    const one = await runCli(['ops', 'gemmFp8NtGroupwise']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^gemmFp8NtGroupwise: /);
+    expect(one.stdout).toMatch(/│ granularity\s+│ 1x128 \| 128x128\s+│ 1x128/);
+    expect(one.stdout).toMatch(/│ k\s+│ int 0\.\.65536, ×16/);
+  });
+});
+
 describe('gemmkit demo', () => {
   it('runs every op on cpu at the tiny size, all verified, with a result table', async () => {
     const r = await runCli(['demo', '--backend', 'cpu', '--size', 'tiny', '--no-progress']);
@@ -197,6 +210,7 @@ describe('errors', () => {
       ['bench', 'gemmFp8NtGroupwise', '--backend', 'cpu', '--set', 'k=100'],
       /^error E_ALIGN: must be a multiple of 16; argument: gemmFp8NtGroupwise.k/,
     ],
+    ['ops of an unknown op', ['ops', 'gemmFp9'], /^error E_UNSUPPORTED: unknown op 'gemmFp9'; argument: op/],
     [
       'op without a sized workload',
       ['bench', 'quantNvfp4', '--backend', 'cpu'],
