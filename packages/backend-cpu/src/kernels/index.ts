@@ -12,6 +12,10 @@ import { getPagedMqaLogitsMetadata } from './get-paged-mqa-logits-metadata.js';
 import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
 import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
+import { moeAlignLayout } from './moe-align-layout.js';
+import { moePermute } from './moe-permute.js';
+import { moeTopk } from './moe-topk.js';
+import { moeUnpermute } from './moe-unpermute.js';
 import { quantMxfp4 } from './quant-mxfp4.js';
 import { quantNvfp4 } from './quant-nvfp4.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
@@ -21,6 +25,7 @@ import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
 import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
 import { scaleToMnMajor } from './scale-to-mn-major.js';
 import { segmentGemm } from './segment-gemm.js';
+import { siluMulQuantFp8 } from './silu-mul-quant-fp8.js';
 import { swizzleScales } from './swizzle-scales.js';
 import { tgvGemm } from './tgv-gemm.js';
 import { unswizzleScales } from './unswizzle-scales.js';
@@ -35,6 +40,11 @@ export const kernels: KernelTable = {
   raggedKMoeGemm8bit,
   raggedMMoeGemm8bit,
   segmentGemm,
+  moeTopk,
+  moeAlignLayout,
+  moePermute,
+  moeUnpermute,
+  siluMulQuantFp8,
   dequantFp4,
   dequantFp8,
   quantMxfp4,

@@ -12,6 +12,10 @@ import { getPagedMqaLogitsMetadata } from './get-paged-mqa-logits-metadata.js';
 import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
 import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
+import { moeAlignLayout } from './moe-align-layout.js';
+import { moePermute } from './moe-permute.js';
+import { moeTopk } from './moe-topk.js';
+import { moeUnpermute } from './moe-unpermute.js';
 import { quantMxfp4 } from './quant-mxfp4.js';
 import { quantNvfp4 } from './quant-nvfp4.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
@@ -21,6 +25,7 @@ import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
 import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
 import { scaleToMnMajor } from './scale-to-mn-major.js';
 import { segmentGemm } from './segment-gemm.js';
+import { siluMulQuantFp8 } from './silu-mul-quant-fp8.js';
 import { swizzleScales } from './swizzle-scales.js';
 import { tgvGemm } from './tgv-gemm.js';
 import { unswizzleScales } from './unswizzle-scales.js';
@@ -63,6 +68,11 @@ export {
 } from './masked-moe-gemm-8bit.js';
 export type { Fp4Format, Fp4ScaleLayout, MmFp4Args, MmFp4Plan } from './mm-fp4.js';
 export type { MmFp8Args, MmFp8Plan } from './mm-fp8.js';
+export type { MoeAlignLayoutArgs, MoeAlignLayoutPlan, MoeAlignLayoutResult } from './moe-align-layout.js';
+export { MOE_FLOAT_DTYPES, moeMaxRows } from './moe-common.js';
+export type { MoePermuteArgs, MoePermutePlan } from './moe-permute.js';
+export type { MoeTopkArgs, MoeTopkPlan, MoeTopkResult } from './moe-topk.js';
+export type { MoeUnpermuteArgs, MoeUnpermutePlan } from './moe-unpermute.js';
 export {
   type Fp4Plan,
   type Fp8BlockPlan,
@@ -114,6 +124,7 @@ export type { RaggedKMoeGemm8bitArgs, RaggedKMoeGemm8bitPlan } from './ragged-k-
 export type { RaggedMMoeGemm8bitArgs, RaggedMMoeGemm8bitPlan } from './ragged-m-moe-gemm-8bit.js';
 export type { ScaleToMnMajorArgs, ScaleToMnMajorPlan } from './scale-to-mn-major.js';
 export type { SegmentGemmArgs, SegmentGemmPlan } from './segment-gemm.js';
+export type { SiluMulQuantFp8Args, SiluMulQuantFp8Plan } from './silu-mul-quant-fp8.js';
 export { SWIZZLE_SCALE_DTYPES, type SwizzleScalesArgs, type SwizzleScalesPlan } from './swizzle-scales.js';
 export type { TgvGemmArgs, TgvGemmPlan } from './tgv-gemm.js';
 export type { UnswizzleScalesArgs, UnswizzleScalesPlan } from './unswizzle-scales.js';
@@ -131,6 +142,11 @@ export const contracts = {
   raggedKMoeGemm8bit,
   raggedMMoeGemm8bit,
   segmentGemm,
+  moeTopk,
+  moeAlignLayout,
+  moePermute,
+  moeUnpermute,
+  siluMulQuantFp8,
   dequantFp4,
   dequantFp8,
   quantMxfp4,

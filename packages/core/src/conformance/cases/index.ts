@@ -18,6 +18,11 @@ import {
 import { maskedMoeGemm8bitBadInputs, maskedMoeGemm8bitCases } from './masked-moe-gemm-8bit.js';
 import { mmFp4BadInputs, mmFp4Cases } from './mm-fp4.js';
 import { mmFp8BadInputs, mmFp8Cases } from './mm-fp8.js';
+import { moeAlignLayoutBadInputs, moeAlignLayoutCases } from './moe-align-layout.js';
+import { moePermuteBadInputs, moePermuteCases } from './moe-permute.js';
+import { siluMulQuantFp8BadInputs, siluMulQuantFp8Cases } from './moe-silu-mul-quant-fp8.js';
+import { moeTopkBadInputs, moeTopkCases } from './moe-topk.js';
+import { moeUnpermuteBadInputs, moeUnpermuteCases } from './moe-unpermute.js';
 import { quantMxfp4BadInputs, quantMxfp4Cases } from './quant-mxfp4.js';
 import { quantNvfp4BadInputs, quantNvfp4Cases } from './quant-nvfp4.js';
 import { quantPerBlockFp8BadInputs, quantPerBlockFp8Cases } from './quant-per-block-fp8.js';
@@ -41,6 +46,11 @@ export const conformanceCases: readonly AnyConformanceCase[] = [
   ...raggedKMoeGemm8bitCases,
   ...raggedMMoeGemm8bitCases,
   ...segmentGemmCases,
+  ...moeTopkCases,
+  ...moeAlignLayoutCases,
+  ...moePermuteCases,
+  ...moeUnpermuteCases,
+  ...siluMulQuantFp8Cases,
   ...bmmFp16Cases,
   ...bmmFp8Cases,
   ...mmFp8Cases,
@@ -70,6 +80,11 @@ export const badInputCases: readonly AnyBadInputCase[] = [
   ...raggedKMoeGemm8bitBadInputs,
   ...raggedMMoeGemm8bitBadInputs,
   ...segmentGemmBadInputs,
+  ...moeTopkBadInputs,
+  ...moeAlignLayoutBadInputs,
+  ...moePermuteBadInputs,
+  ...moeUnpermuteBadInputs,
+  ...siluMulQuantFp8BadInputs,
   ...bmmFp16BadInputs,
   ...bmmFp8BadInputs,
   ...mmFp8BadInputs,
