@@ -69,13 +69,7 @@ static_assert(BLOCK_KV == 32 || BLOCK_KV == 64, "BLOCK_KV is 32 or 64");
 static_assert(STAGES % 2 == 0, "STAGES is even (stage s always feeds math WG s % 2)");
 static_assert(NQ <= 32, "NQ <= 32 (one producer lane per query row)");
 
-// The status bits (kernels/common/status.cuh), repeated so the benchmark can build this file on its own.
-#ifndef GK_STATUS_BAD_OFFSET
-#define GK_STATUS_BAD_OFFSET (1u << 2)
-#define GK_STATUS_BAD_CONTEXT_LEN (1u << 4)
-#define GK_STATUS_BAD_BLOCK_ID (1u << 5)
-#define GK_STATUS_BAD_SCHEDULE (1u << 6)
-#endif
+#include "../common/status.cuh"  // GK_STATUS_* bits and gk_raise (relative: the benchmark builds this file too)
 
 struct __align__(64) TmaDesc {
   u64 opaque[16];
@@ -89,10 +83,6 @@ struct TileInfo {
 struct QInfo {
   int row0, nrows, lo[NQ], hi[NQ];
 };
-
-__device__ __forceinline__ void raise_status(unsigned* status, unsigned bit) {
-  if (status != nullptr) atomicOr(status, bit);
-}
 
 // ---------------------------------------------------------------- PTX helpers
 __device__ __forceinline__ u32 smem_addr(const void* p) { return (u32)__cvta_generic_to_shared(p); }
@@ -417,7 +407,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       int b = __ldg(meta + 2 * blockIdx.x), s = __ldg(meta + 2 * blockIdx.x + 1);
       int be = __ldg(meta + 2 * blockIdx.x + 2), se = __ldg(meta + 2 * blockIdx.x + 3);
       if (lane == 0 && (b < 0 || b > batch || s < 0 || be < 0 || be > batch || se < 0))
-        raise_status(status, GK_STATUS_BAD_SCHEDULE);
+        gk_raise(status, GK_STATUS_BAD_SCHEDULE);
       b = b < 0 ? 0 : (b > batch ? batch : b);
       be = be < 0 ? 0 : (be > batch ? batch : be);
       s = s < 0 ? 0 : s;
@@ -465,7 +455,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
             }
             const int id = __shfl_sync(FULL_MASK, tval, p - tbase);
             if (id < 0 || id >= num_blocks) {
-              if (lane == 0) raise_status(status, GK_STATUS_BAD_BLOCK_ID);
+              if (lane == 0) gk_raise(status, GK_STATUS_BAD_BLOCK_ID);
               continue;
             }
             pg[h] = id;
@@ -485,7 +475,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         int lo = 0, hi = 0;
         bool bad = false;
         if (lane < nrows) row_range(idx0, idx1, row0 + lane, width, lo, hi, bad);
-        if (bad) raise_status(status, GK_STATUS_BAD_OFFSET);
+        if (bad) gk_raise(status, GK_STATUS_BAD_OFFSET);
         const bool has = lane < nrows && hi > lo;
         const int blo = warp_min(has ? lo : 0x7fffffff), bhi = warp_max(has ? hi : -1);
         if (bhi <= blo) continue;  // nothing visible: the fill warps write the whole rows
@@ -512,7 +502,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         long long L, cnt;
         bool bad;
         seq_lengths(idx0, idx_s0, idx_s1, two_d, b, t, cap, L, cnt, bad);
-        if (bad && ft == 0) raise_status(status, GK_STATUS_BAD_CONTEXT_LEN);
+        if (bad && ft == 0) gk_raise(status, GK_STATUS_BAD_CONTEXT_LEN);
         if (!clean) continue;
         float* orow = out + i * out_rs;
         for (long long j = (L + SPLIT_TOKENS - 1) / SPLIT_TOKENS * SPLIT_TOKENS + ft; j < width; j += FILL_THREADS)
