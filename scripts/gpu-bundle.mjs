@@ -27,7 +27,7 @@ const PRUNE = {
   koffi: ['package.json', 'index.js', 'indirect.js', 'index.d.ts', 'LICENSE.txt', 'build/koffi/linux_x64'],
   webgpu: ['package.json', 'index.js', 'types.d.ts', 'LICENSE.md', 'dist/linux-x64'],
 };
-const SKIP_DIRS = new Set(['node_modules', 'test', 'tests', 'docs', 'doc', '.github', 'src', 'vendor']);
+const SKIP_DIRS = new Set(['node_modules', 'test', 'tests', 'docs', 'doc', '.github']);
 
 function workspacePackages() {
   const out = [];

@@ -24,4 +24,6 @@ export VK_DRIVER_FILES="${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/
 export GEMMKIT_CACHE_DIR="${GEMMKIT_CACHE_DIR:-/tmp/gemmkit-cache}"
 # Keep NVLink multicast off on shared multi-GPU hosts.
 export NCCL_NVLS_ENABLE=0
+# The CLI from the bundle: `gemmkit info`, `gemmkit bench ...` (same commands as apps/cli here).
+gemmkit() { node "$B/app/node_modules/@gemmkit/cli/dist/bin.js" "$@"; }
 echo "gpu-tier-setup: node $(node --version) from $GK_BIN"
