@@ -66,9 +66,9 @@ def tag_for(swap, bm, bn, a_fp4, mx=False):
     return t + ('_mx' if mx else '')
 
 
-def run_ours(cfg, st, out, M, N, K, a_fp4, mx=False):
+def run_ours(cfg, st, out, M, N, K, a_fp4, mx=False, tag=None):
     swap, bm, bn, split = cfg
-    tag = tag_for(swap, bm, bn, a_fp4, mx)
+    tag = tag or tag_for(swap, bm, bn, a_fp4, mx)
     if swap:
         x, xs, y, ys, rx, ry = st['w'], st['ws'], st['a'], None, N, M
     else:
@@ -235,6 +235,23 @@ def main():
             bitwise = bool(torch.equal(first.view(torch.int16), outs[0].view(torch.int16)))
             ok = nan_count == 0 and diff < 1e-5 and bitwise
             row.update(diff=diff, maxAbs=maxabs, nanCount=nan_count, bitwiseRerun=bitwise, **{'pass': ok})
+            xtag = 'x' + tag_for(*cfg[:3], a_fp4, mx)[1:] if cfg[0] else None
+            if xtag in FNS:  # GK_EXPERIMENT=1: the XREG variant on the same data and split
+                try:
+                    xo = torch.full_like(outs[0], float('nan'))
+                    run_ours(cfg, sets[0], xo, M, N, K, a_fp4, mx, tag=xtag)
+                    torch.cuda.synchronize()
+                    row['experiment'] = dict(
+                        name='XREG: weight decoded into wgmma A registers', tag=xtag,
+                        nanCount=int(torch.isnan(xo.float()).sum()), diff=calc_diff(xo[rows].float(), ref),
+                        bitwiseEqualDefault=bool(torch.equal(xo.view(torch.int16), outs[0].view(torch.int16))))
+                    if timed:
+                        row['experiment']['median_us'] = round(timeit(
+                            [lambda i=i: run_ours(cfg, sets[i], outs[i], M, N, K, a_fp4, mx, tag=xtag)
+                             for i in range(nsets)]), 2)
+                    print('  experiment', row['experiment'], flush=True)
+                except Exception as ex:
+                    row['experiment'] = dict(tag=xtag, error=str(ex)[:200])
         except Exception as ex:  # a failing case must not hide the others
             row.update(error=str(ex)[:200], **{'pass': False})
             ok = False

@@ -28,6 +28,14 @@ build n_bm128_bn128 -DBM=128 -DBN=128 -DX_FP4=0 -DY_FP4=1
 build n_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=0 -DY_FP4=1
 # NVFP4 x NVFP4
 build f_bm128_bn128 -DBM=128 -DBN=128 -DX_FP4=1 -DY_FP4=1
+# GK_EXPERIMENT=1: also the experimental XREG variants (weight decoded into wgmma A registers; never run yet),
+# checked bitwise against the default kernel and timed next to it (`experiment` in the result rows).
+if [ "${GK_EXPERIMENT:-0}" = 1 ]; then
+  build x_bm128_bn8 -DBM=128 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+  build x_bm128_bn16 -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+  build x_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+  build x_bm128_bn16_mx -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DMX=1 -DXREG=1
+fi
 wait
 for t in "${tags[@]}"; do
   if [ ! -s "/tmp/gk_fp4_$t.o" ]; then cat "/tmp/gk_fp4_$t.log"; exit 1; fi

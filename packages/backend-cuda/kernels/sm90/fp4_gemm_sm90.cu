@@ -53,6 +53,9 @@ typedef unsigned short u16;
 #ifndef KERNEL_NAME
 #define KERNEL_NAME fp4_gemm_sm90
 #endif
+#ifndef XREG  // experimental (default off, never run yet): decode the weight into wgmma A registers
+#define XREG 0
+#endif
 
 #define BLOCK_K 128
 #define VEC (MX ? 32 : 16)
@@ -238,6 +241,52 @@ __device__ __forceinline__ void wgmma_bf16(float* d, u64 dx, u64 dy, int scale_d
 #endif
 }
 
+#if XREG
+// d += X(64x16, A fragment in registers) · Y(BN x16, smem)^T, bf16 → f32 (experimental XREG path).
+__device__ __forceinline__ void wgmma_bf16_ra(float* d, u32 a0, u32 a1, u32 a2, u32 a3, u64 dy) {
+#if BN == 8
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %9, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 "
+      "{%0,%1,%2,%3}, "
+      "{%4, %5, %6, %7}, %8, p, 1, 1, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "l"(dy), "r"(1));
+#elif BN == 16
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %13, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n16k16.f32.bf16.bf16 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7}, "
+      "{%8, %9, %10, %11}, %12, p, 1, 1, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "l"(dy), "r"(1));
+#elif BN == 32
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %21, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15}, "
+      "{%16, %17, %18, %19}, %20, p, 1, 1, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "l"(dy), "r"(1));
+#elif BN == 64
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%"
+      "27,%28,%29,%30,%31}, "
+      "{%32, %33, %34, %35}, %36, p, 1, 1, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "l"(dy), "r"(1));
+#else
+#error XREG needs BN 8, 16, 32 or 64
+#endif
+}
+#endif
+
 // Tie the accumulator registers to this point so the compiler cannot move their reads/writes across the
 // asynchronous wgmma issue/wait.
 __device__ __forceinline__ void fence_regs(float* r) {
@@ -354,6 +403,75 @@ __device__ __forceinline__ void decode_tile(const unsigned char* raw, const unsi
     *(uint4*)(rowp + ((cb ^ (r & 7)) << 4)) = half ? v0 : v1;
   }
 }
+
+#if XREG
+// ---------------------------------------------------------------- experimental: decode into wgmma A registers
+// XREG (swap-AB W4A16 only, default off; see docs/fp4.md): the weight is wgmma's A operand, which may live in
+// registers. Each bf16x2 register of the m64k16 A fragment holds (k, k+1) of one row = one FP4 byte, so every
+// warpgroup decodes its own 64 rows from the raw stage straight into fragments: no bf16 tile in shared
+// memory, no proxy fence, no CTA-wide barrier. Thread (warp w, lane): rows g = 16w + lane/4 and g + 8,
+// c = lane % 4; k16 step j takes byte c of row words 2j (a0, a1) and 2j + 1 (a2, a3).
+static_assert(!XREG || (SWAP && X_FP4 && !Y_FP4), "XREG is for swap-AB W4A16");
+
+// decode8 with one scale per byte pair: bytes 0-1 × s_lo, bytes 2-3 × s_hi.
+__device__ __forceinline__ void decode8_2s(u32 w, u32 s_lo, u32 s_hi, u32* o) {
+  const u32 TL0 = 0xC0800000u, TL1 = 0xC0804000u;
+  const u32 TH0 = 0x3F3F3F00u, TH1 = 0x40404040u;
+  const u32 mag = w & 0x77777777u;
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const u32 sel = h ? mag >> 16 : mag;
+    const u32 ssel = h ? w >> 16 : w;
+    const u32 lo = prmt(TL0, TL1, sel);
+    u32 hi = prmt(TH0, TH1, sel);
+    const u32 sg = prmt(0x80808080u, 0x80808080u, ssel);
+    hi |= (sg << 1) & 0x80808080u;
+    const u32 p0 = prmt(lo, hi, 0x5140), p1 = prmt(lo, hi, 0x7362);
+    const u32 s2 = h ? s_hi : s_lo;
+    asm("fma.rn.bf16x2 %0, %1, %2, %3;" : "=r"(o[2 * h]) : "r"(p0), "r"(s2), "r"(0x80008000u));
+    asm("fma.rn.bf16x2 %0, %1, %2, %3;" : "=r"(o[2 * h + 1]) : "r"(p1), "r"(s2), "r"(0x80008000u));
+  }
+}
+
+// The 32 A-fragment registers (8 k16 steps × a0..a3) of one 128-k block for rows rloc and rloc + 8 of the
+// X tile. a[4j + {0,1,2,3}] = step j's a0..a3.
+__device__ __forceinline__ void decode_rows_a(const unsigned char* raw, const unsigned char* sc, int row0, int rloc,
+                                              int k0, int K, int c, u32 (&a)[32]) {
+  const u32 sel = (u32)c | ((u32)(4 + c) << 4);
+#pragma unroll
+  for (int rr = 0; rr < 2; ++rr) {
+    const int r = rloc + rr * 8;
+    u32 w[16];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const uint4 v = *(const uint4*)(raw + r * 64 + q * 16);
+      w[4 * q] = v.x;
+      w[4 * q + 1] = v.y;
+      w[4 * q + 2] = v.z;
+      w[4 * q + 3] = v.w;
+    }
+    const int rg = row0 + r;
+    const unsigned char* srow =
+        sc + ((rg >> 7) - (row0 >> 7)) * SC_CHUNKS * 512 + (rg & 31) * 16 + ((rg >> 5) & 3) * 4;
+#pragma unroll
+    for (int m = 0; m < 4; ++m) {
+      // byte c of words 4m .. 4m+3 → steps 2m (t 0, 1) and 2m + 1 (t 0, 1)
+      const u32 x = prmt(w[4 * m], w[4 * m + 1], sel), y = prmt(w[4 * m + 2], w[4 * m + 3], sel);
+      const u32 pk = prmt(x, y, 0x5410);
+      const int j0 = 2 * m, j1 = 2 * m + 1;
+      const int col0 = MX ? (j0 >> 1) : j0, col1 = MX ? (j1 >> 1) : j1;
+      const u32 s0 = (k0 + 16 * j0 < K) ? scale_bf16x2(srow[(col0 >> 2) * 512 + (col0 & 3)]) : 0u;
+      const u32 s1 = (k0 + 16 * j1 < K) ? scale_bf16x2(srow[(col1 >> 2) * 512 + (col1 & 3)]) : 0u;
+      u32 o[4];
+      decode8_2s(pk, s0, s1, o);
+      a[4 * j0 + rr] = o[0];
+      a[4 * j0 + 2 + rr] = o[1];
+      a[4 * j1 + rr] = o[2];
+      a[4 * j1 + 2 + rr] = o[3];
+    }
+  }
+}
+#endif
 
 // ---------------------------------------------------------------- output
 __device__ __forceinline__ u32 pack2(float lo, float hi) {
@@ -498,7 +616,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     float acc[ACC_REGS];
     int stage = 0;
     u32 phase = 0;
+#if !XREG
     u32 it = 0;  // decode-buffer counter, continues across units
+#endif
 
     for (int unit = blockIdx.x; unit < num_units; unit += gridDim.x) {
       int xb, yb, split;
@@ -507,6 +627,32 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #pragma unroll
       for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
       int prev_stage = -1;
+#if XREG
+      for (int kb = kb0; kb < kb1; ++kb) {
+        mbar_wait(&full_bar[stage], phase);
+        const unsigned char* st = ring + stage * STAGE_BYTES;
+        u32 a[32];
+        decode_rows_a(st, st + X_SC_OFF, xb * BM, wg * 64 + warp * 16 + lane / 4, kb * BLOCK_K, K, lane & 3, a);
+        const unsigned char* yt = st + X_BYTES;
+        fence_regs(acc);
+        wgmma_fence();
+#pragma unroll
+        for (int j = 0; j < BLOCK_K / 16; ++j)
+          wgmma_bf16_ra(acc, a[4 * j], a[4 * j + 1], a[4 * j + 2], a[4 * j + 3],
+                        smem_desc(yt + (j >> 2) * BN * 128 + (j & 3) * 32));
+        wgmma_commit();
+        fence_regs(acc);
+        wgmma_wait0();  // the A registers must stay untouched until the wgmma read them
+        fence_regs(acc);
+#pragma unroll
+        for (int i = 0; i < 32; ++i) asm volatile("" : "+r"(a[i])::"memory");
+        if (lane == 0) mbar_arrive(&empty_bar[stage]);
+        if (++stage == STAGES) {
+          stage = 0;
+          phase ^= 1;
+        }
+      }
+#else
       for (int kb = kb0; kb < kb1; ++kb, ++it) {
         mbar_wait(&full_bar[stage], phase);
         unsigned char* st = ring + stage * STAGE_BYTES;
@@ -546,6 +692,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           phase ^= 1;
         }
       }
+#endif
 #if GK_WGMMA
       wgmma_wait0();
       fence_regs(acc);
