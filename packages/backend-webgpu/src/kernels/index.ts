@@ -6,8 +6,13 @@ import { fp8BlockscaleGemm } from './fp8-blockscale-gemm.js';
 import { gemmFp8NtGroupwise } from './gemm-fp8-nt-groupwise.js';
 import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
+import { moeAlignLayout } from './moe-align-layout.js';
+import { moePermute } from './moe-permute.js';
+import { moeTopk } from './moe-topk.js';
+import { moeUnpermute } from './moe-unpermute.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
 import { quantPerTokenFp8 } from './quant-per-token-fp8.js';
+import { siluMulQuantFp8 } from './silu-mul-quant-fp8.js';
 import { tgvGemm } from './tgv-gemm.js';
 
 /** Every WGSL kernel of the webgpu backend, by op name. */
@@ -22,4 +27,9 @@ export const kernels: KernelTable = {
   tgvGemm,
   quantPerTokenFp8,
   quantPerBlockFp8,
+  moeTopk,
+  moeAlignLayout,
+  moePermute,
+  moeUnpermute,
+  siluMulQuantFp8,
 };
