@@ -36,8 +36,11 @@ interface DemoRow {
  * (lavapipe, SwiftShader) runs its kernels on the CPU too, so it gets 'small'.
  */
 function defaultSize(backend: string, device: string): SizePreset {
-  if (backend === 'webgpu' && /swiftshader|llvmpipe|lavapipe|software/i.test(device)) return 'small';
-  return 'medium';
+  return isSoftwareAdapter(backend, device) ? 'small' : 'medium';
+}
+
+function isSoftwareAdapter(backend: string, device: string): boolean {
+  return backend === 'webgpu' && /swiftshader|llvmpipe|lavapipe|software/i.test(device);
 }
 
 /** `gemmkit demo`: every op on the best backend, verified against the CPU reference. */
@@ -56,8 +59,14 @@ export async function demoCommand(opts: DemoOptions, out: (s: string) => void): 
     const caps = backend.capabilities;
     const size = (opts.size as SizePreset | undefined) ?? defaultSize(name, caps.device);
     const ceiling = ceilingFor(name, caps);
-    const gpu = name !== 'cpu';
-    const timing = gpu ? { warmup: 2, iters: 10, budgetMs: 1500 } : { warmup: 0, iters: 1, budgetMs: 0 };
+    // CPU: the one (cold) run is the time. Software GPU adapters: a short median. GPUs: warm, then 10 runs.
+    const software = isSoftwareAdapter(name, caps.device);
+    const timing =
+      name === 'cpu'
+        ? { warmup: 0, iters: 1, budgetMs: 0 }
+        : software
+          ? { warmup: 1, iters: 3, budgetMs: 500 }
+          : { warmup: 2, iters: 10, budgetMs: 1500 };
     if (!opts.json)
       out(
         `gemmkit demo on ${pc.bold(name)} (${caps.device}, ${caps.arch}), size '${size}', reference '${reference}'`,
