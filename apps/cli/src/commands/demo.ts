@@ -115,7 +115,8 @@ export async function demoCommand(opts: DemoOptions, out: (s: string) => void): 
       out(JSON.stringify({ backend: name, device: caps.device, size, seconds, ceiling, rows }, null, 2));
     } else {
       const t = makeTable(['op', 'shape', 'time', 'TFLOP/s', 'GB/s', '% roof', 'calcDiff', 'result']);
-      for (const r of rows)
+      // Skipped ops are listed once below the table, not as empty rows.
+      for (const r of rows.filter((x) => x.status !== 'skip'))
         t.push([
           r.op,
           r.shape,
