@@ -4,6 +4,14 @@ export {
   type GroupedRows,
   groupedRowsFromCounts,
 } from './contiguous-layout.js';
+export { type Fp8ExpertNames, loadFp8Experts } from './fp8-experts.js';
+export {
+  type DeviceRoutingOptions,
+  FUSED_MOE_OPS,
+  type FusedMoeArgs,
+  type FusedMoeResult,
+  fusedMoe,
+} from './fused-moe.js';
 export { type MaskedLayout, maskedLayout } from './masked-layout.js';
 export { type Fp8ExpertWeights, type MoeLayerArgs, type MoeLayerResult, moeLayer } from './moe-layer.js';
 export {
