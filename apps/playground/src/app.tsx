@@ -56,7 +56,10 @@ export function App() {
 
   const ready = (): DeviceInfo | undefined => {
     const d = devices[state.backend];
-    if (!d) return undefined;
+    if (!d) {
+      setStatus({ kind: 'error', message: `still probing ${state.backend}; try again in a moment` });
+      return undefined;
+    }
     if (!d.available) {
       setStatus({ kind: 'error', code: 'E_DEVICE', message: `${state.backend} is unavailable: ${d.reason}` });
       return undefined;
@@ -165,7 +168,10 @@ export function App() {
           busy={status.kind === 'running'}
           onOp={onOp}
           onParams={onParams}
-          onBackend={(backend) => update({ backend })}
+          onBackend={(backend) => {
+            update({ backend });
+            setPoints([]); // a sweep belongs to the backend it ran on
+          }}
           onSeed={(seed) => update({ seed })}
           onRun={run}
           onSweep={runSweep}
