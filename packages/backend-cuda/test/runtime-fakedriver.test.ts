@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpu } from '@gemmkit/backend-cpu';
 import { type Context, createContext, GemmkitError, Tensor } from '@gemmkit/core';
+import { moveView } from '@gemmkit/core/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CudaRuntime, cuda, cudaRuntimeOf } from '../src/index.js';
 
@@ -308,6 +309,73 @@ describe('runtime on a fake driver', () => {
   });
 });
 
+describe('cuBLASLt ops on a fake cuBLASLt', () => {
+  let lt: Context;
+  let lastMatmul: () => bigint[];
+  beforeAll(async () => {
+    lt = await createContext({
+      backends: [cuda({ env: { ...env, GEMMKIT_CUBLASLT: lib }, cacheDir: join(dir, 'cache') })],
+    });
+    const koffi = createRequire(import.meta.url)('koffi');
+    const f = koffi.load(lib).func('void fake_last_matmul(void *out)');
+    lastMatmul = () => {
+      const b = Buffer.alloc(32 * 8);
+      f(b);
+      return Array.from({ length: 32 }, (_, i) => b.readBigUInt64LE(i * 8));
+    };
+  });
+  afterAll(async () => {
+    await lt?.dispose();
+  });
+  const f32 = (v: number) => Tensor.host('f32', [1], new Uint8Array(new Float32Array([v]).buffer));
+  const dev = (t: Tensor) => moveView(lt, t, 'cuda');
+
+  it('bmmFp8: TN layout, swapped operands, per-tensor scale pointers, batch strides', () => {
+    const a = dev(Tensor.host('e4m3', [2, 32, 64]));
+    const b = dev(Tensor.host('e4m3', [2, 48, 64]).transpose(1, 2));
+    const aScale = dev(f32(0.5));
+    const bScale = dev(f32(2));
+    const out = lt.ops.bmmFp8({ a, b, aScale, bScale, outDtype: 'bf16' });
+    const r = cudaRuntimeOf(lt.get('cuda'));
+    const addr = (t: Tensor) => r.tensorAddress(t);
+    const m = lastMatmul();
+    expect(m.slice(0, 2)).toEqual([1n, 0n]); // cuBLAS A (our b) transposed, B (our a) not
+    expect(m.slice(2, 7)).toEqual([addr(b), 28n, 64n, 48n, 64n]);
+    expect(m.slice(7, 12)).toEqual([addr(a), 28n, 64n, 32n, 64n]);
+    expect(m.slice(12, 19)).toEqual([addr(out), 48n, addr(out), 14n, 48n, 32n, 48n]);
+    expect(m.slice(19, 23)).toEqual([2n, 48n * 64n, 32n * 64n, 32n * 48n]);
+    expect(m.slice(23, 27)).toEqual([addr(bScale), addr(aScale), 1000n, 0n]);
+    expect(m[27]).toBe(0xa1n);
+    expect(m[29]).toBe(r.stream);
+  });
+
+  it('bmmFp16: row-major b is a plain column-major view, c is added with beta = 1', () => {
+    const a = dev(Tensor.host('bf16', [1, 8, 16]));
+    const b = dev(Tensor.host('bf16', [1, 16, 24]));
+    const c = dev(Tensor.host('bf16', [1, 8, 24]));
+    lt.ops.bmmFp16({ a, b, c, outDtype: 'bf16' });
+    const r = cudaRuntimeOf(lt.get('cuda'));
+    const m = lastMatmul();
+    expect(m.slice(0, 2)).toEqual([0n, 0n]);
+    expect(m.slice(3, 7)).toEqual([14n, 24n, 16n, 24n]); // our b as N×K col-major, ld N
+    expect(m.slice(8, 12)).toEqual([14n, 16n, 8n, 16n]); // our a as K×M col-major, ld K
+    expect(m[12]).toBe(r.tensorAddress(c));
+    expect(m[13]).toBe(24n);
+    expect(m.slice(25, 27)).toEqual([1000n, 1000n]);
+  });
+
+  it('falls back to the CUDA kernels when cuBLASLt has no algorithm', () => {
+    const before = lastMatmul();
+    const launches = lastLaunch();
+    const a = dev(Tensor.host('e4m3', [1, 37, 64]));
+    const b = dev(Tensor.host('e4m3', [1, 53, 64]).transpose(1, 2));
+    const out = lt.ops.bmmFp8({ a, b, aScale: dev(f32(1)), bScale: dev(f32(1)), outDtype: 'f16' });
+    expect(out.shape).toEqual([1, 37, 53]);
+    expect(lastMatmul()).toEqual(before); // cuBLASLt enqueued nothing
+    expect(lastLaunch()).not.toEqual(launches); // a CUDA kernel was launched instead
+  }, 180_000);
+});
+
 // biome-ignore format: C source
 const FAKE_CUDA_C = `// A fake CUDA driver (libcuda subset) for testing the koffi bindings and the runtime on machines without a
 // GPU: "device" memory is host memory, copies are memcpy, and launching a kernel runs a C stand-in chosen by
@@ -399,7 +467,9 @@ static const char* names[] = {"gk_args", "gk_scale", "gk_status", 0};
 CUresult cuModuleGetFunction(u64* f, u64 m, const char* name) {
   for (int i = 0; names[i]; i++)
     if (!strcmp(names[i], name)) { *f = 0xF000 + i; return OK; }
-  return NOT_FOUND;
+  if (!strcmp(name, "gk_missing")) return NOT_FOUND;
+  *f = 0xF0FF;  // any other kernel (the op launchers' own): launches as a no-op
+  return OK;
 }
 CUresult cuModuleUnload(u64 m) { return OK; }
 CUresult cuFuncSetAttribute(u64 f, int a, int v) { if (a == 8) dyn_smem_attr = v; return OK; }
@@ -450,6 +520,55 @@ CUresult cuTensorMapEncodeTiled(u64* map, int dt, unsigned rank, u64 addr, const
   map[10] = oob; map[11] = es[0];
   return OK;
 }
+// ---- a fake cuBLASLt: records descriptors/layouts and the last matmul; no arithmetic ----
+typedef struct { int type; u64 rows, cols; long long ld; int batch; long long stride; } Layout;
+typedef struct { int compute, scale, ta, tb; u64 sa, sb; } Desc;
+static u64 last_matmul[32];
+size_t cublasLtGetVersion(void) { return 130100; }
+int cublasLtCreate(u64* h) { *h = 0x17; return 0; }
+int cublasLtDestroy(u64 h) { return 0; }
+int cublasLtMatmulDescCreate(Desc** d, int compute, int scale) { *d = calloc(1, sizeof(Desc)); (*d)->compute = compute; (*d)->scale = scale; return 0; }
+int cublasLtMatmulDescDestroy(Desc* d) { free(d); return 0; }
+int cublasLtMatmulDescSetAttribute(Desc* d, int a, const void* buf, size_t n) {
+  if (a == 3) d->ta = *(const int*)buf; else if (a == 4) d->tb = *(const int*)buf;
+  else if (a == 17) d->sa = *(const u64*)buf; else if (a == 18) d->sb = *(const u64*)buf;
+  return 0;
+}
+int cublasLtMatrixLayoutCreate(Layout** l, int type, u64 rows, u64 cols, long long ld) {
+  if (ld < (long long)rows) return 7;  // CUBLAS_STATUS_INVALID_VALUE, as the real library for ld < rows
+  *l = calloc(1, sizeof(Layout)); (*l)->type = type; (*l)->rows = rows; (*l)->cols = cols; (*l)->ld = ld; (*l)->batch = 1;
+  return 0;
+}
+int cublasLtMatrixLayoutDestroy(Layout* l) { free(l); return 0; }
+int cublasLtMatrixLayoutSetAttribute(Layout* l, int a, const void* buf, size_t n) {
+  if (a == 5) l->batch = *(const int*)buf; else if (a == 6) l->stride = *(const long long*)buf;
+  return 0;
+}
+int cublasLtMatmulPreferenceCreate(u64* p) { *p = 0x19; return 0; }
+int cublasLtMatmulPreferenceDestroy(u64 p) { return 0; }
+int cublasLtMatmulPreferenceSetAttribute(u64 p, int a, const void* buf, size_t n) { return 0; }
+// Like the real library: no f16-input GEMM with a bf16 output; FP8 needs 16-byte leading dimensions.
+int cublasLtMatmulAlgoGetHeuristic(u64 h, Desc* d, Layout* A, Layout* B, Layout* C, Layout* D, u64 p, int req,
+                                   unsigned char* res, int* count) {
+  int fp8 = A->type == 28 || A->type == 29;
+  if ((A->type == 2 && D->type == 14) || (fp8 && (A->ld % 16 || B->ld % 16 || D->ld % 8))) { *count = 0; return 0; }
+  memset(res, 0, 96);
+  res[0] = 0xA1;                      // algo bytes
+  *(u64*)(res + 64) = 1024;            // workspaceSize
+  *(int*)(res + 72) = 0;               // state
+  *(float*)(res + 76) = 1.0f;          // wavesCount
+  *count = 1;
+  return 0;
+}
+int cublasLtMatmul(u64 h, Desc* d, const float* alpha, u64 A, Layout* Al, u64 B, Layout* Bl, const float* beta, u64 C,
+                   Layout* Cl, u64 D, Layout* Dl, const unsigned char* algo, u64 ws, size_t wss, u64 stream) {
+  u64 v[32] = {d->ta, d->tb, A, Al->type, Al->rows, Al->cols, Al->ld, B, Bl->type, Bl->rows, Bl->cols, Bl->ld,
+               C, Cl->ld, D, Dl->type, Dl->rows, Dl->cols, Dl->ld, Al->batch, Al->stride, Bl->stride, Dl->stride,
+               d->sa, d->sb, (u64)(*alpha * 1000), (u64)(*beta * 1000), algo[0], wss, stream, Cl->stride, 0};
+  memcpy(last_matmul, v, sizeof v);
+  return 0;
+}
+void fake_last_matmul(u64* out) { memcpy(out, last_matmul, sizeof last_matmul); }
 // Fixture-only introspection.
 void fake_last_launch(u64* out) { memcpy(out, last_launch, sizeof last_launch); }
 int fake_live_allocs(void) { return live_allocs; }
