@@ -12,6 +12,9 @@ import { getPagedMqaLogitsMetadata } from './get-paged-mqa-logits-metadata.js';
 import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
 import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
+import { moeAlignLayout } from './moe-align-layout.js';
+import { moePermute } from './moe-permute.js';
+import { moeTopk } from './moe-topk.js';
 import { quantMxfp4 } from './quant-mxfp4.js';
 import { quantNvfp4 } from './quant-nvfp4.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
@@ -21,6 +24,7 @@ import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
 import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
 import { scaleToMnMajor } from './scale-to-mn-major.js';
 import { segmentGemm } from './segment-gemm.js';
+import { siluMulQuantFp8 } from './silu-mul-quant-fp8.js';
 import { swizzleScales } from './swizzle-scales.js';
 import { tgvGemm } from './tgv-gemm.js';
 import { unswizzleScales } from './unswizzle-scales.js';
@@ -46,6 +50,9 @@ export const kernels: KernelTable = {
   maskedMoeGemm8bit,
   mmFp4,
   mmFp8,
+  moeAlignLayout,
+  moePermute,
+  moeTopk,
   quantMxfp4,
   quantNvfp4,
   quantPerBlockFp8,
@@ -55,6 +62,7 @@ export const kernels: KernelTable = {
   raggedMMoeGemm8bit,
   scaleToMnMajor,
   segmentGemm,
+  siluMulQuantFp8,
   swizzleScales,
   tgvGemm,
   unswizzleScales,

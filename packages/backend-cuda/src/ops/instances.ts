@@ -151,6 +151,13 @@ export const KERNEL_INSTANCES: readonly KernelInstance[] = Object.freeze([
     archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
     hot: false,
   },
+  {
+    file: 'moe_ops.cu',
+    names: ['gk_moe_topk', 'gk_moe_align_layout', 'gk_moe_gather', 'gk_silu_mul_quant_fp8'],
+    defines: {},
+    archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
+    hot: false,
+  },
 ]);
 
 /** Numeric compute capability of an arch tag ('sm_90a' -> 90). */
