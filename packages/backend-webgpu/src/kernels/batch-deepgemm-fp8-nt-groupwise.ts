@@ -29,7 +29,7 @@ fn setup(bz: u32, m0: u32, n0: u32) -> vec4<u32> {
   let raw = bitcast<i32>(MM[${MM.at('bz')}]);
   var rows = u32(max(raw, 0));
   if (raw < 0 || rows > ${M}) {
-    if (m0 == 0u && n0 == 0u) { raise_status(${site}, bitcast<u32>(raw)); }
+    if (is_leader && m0 == 0u && n0 == 0u) { raise_status(${site}, bitcast<u32>(raw)); }
     rows = min(rows, ${M});
   }
   return vec4<u32>(rows, ${N}, ${K}, 0u);

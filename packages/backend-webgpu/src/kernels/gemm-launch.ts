@@ -9,7 +9,7 @@ import type { Params } from './params.js';
 export interface GemmLaunch {
   op: string;
   /** Operands in binding order with their WGSL names (outputs marked write, with the stored dtype). */
-  operands: ReadonlyArray<Operand & { name: string; store?: DType }>;
+  operands: ReadonlyArray<Operand & { name: string; store?: DType; atomic?: boolean }>;
   params: Params;
   /** setup/loadA/loadB/storeC (see wgsl/gemm.ts). */
   body: string;
@@ -19,24 +19,35 @@ export interface GemmLaunch {
   batches: number;
   bKContiguous: boolean;
   status?: boolean;
+  tileDone?: boolean;
+  /** Force rows per invocation (tile height 16·tm); default from maxM. */
+  tm?: 1 | 2 | 4;
 }
 
 /** Launch one specialization of the shared GEMM family. The WGSL body is part of the cache key. */
 export function launchGemm(rt: Runtime, g: GemmLaunch): void {
   const bound = bindOperands(rt, g.operands, !!g.status);
-  const tm = pickTm(g.maxM);
+  const tm = g.tm ?? pickTm(g.maxM);
   const bindings = g.operands.map((o) => ({
     name: o.name,
-    access: o.write ? outAccess(o.store ?? 'f32') : ('read' as const),
+    access: o.write ? (o.atomic ? ('atomic' as const) : outAccess(o.store ?? 'f32')) : ('read' as const),
   }));
   if (g.status) bindings.push({ name: 'status', access: 'atomic' });
-  const key = `${g.op}|${tm}|${g.bKContiguous}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
+  const key = `${g.op}|${tm}|${g.bKContiguous}|${!!g.tileDone}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
   const { bm, bn } = gemmTile(tm);
   rt.dispatch({
     key,
     label: g.op,
     source: () =>
-      gemmSource({ key, tm, bKContiguous: g.bKContiguous, bindings, body: g.body, status: g.status }),
+      gemmSource({
+        key,
+        tm,
+        bKContiguous: g.bKContiguous,
+        bindings,
+        body: g.body,
+        status: g.status,
+        tileDone: g.tileDone,
+      }),
     ...bound,
     params: g.params.words,
     groups: [cdiv(g.maxN, bn), cdiv(g.maxM, bm), g.batches],

@@ -4,6 +4,7 @@ import { bmmFp8 } from './bmm-fp8.js';
 import { bmmFp16 } from './bmm-fp16.js';
 import { fp8BlockscaleGemm } from './fp8-blockscale-gemm.js';
 import { gemmFp8NtGroupwise } from './gemm-fp8-nt-groupwise.js';
+import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
 import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
 import { moeAlignLayout } from './moe-align-layout.js';
@@ -12,6 +13,9 @@ import { moeTopk } from './moe-topk.js';
 import { moeUnpermute } from './moe-unpermute.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
 import { quantPerTokenFp8 } from './quant-per-token-fp8.js';
+import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
+import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
+import { segmentGemm } from './segment-gemm.js';
 import { siluMulQuantFp8 } from './silu-mul-quant-fp8.js';
 import { tgvGemm } from './tgv-gemm.js';
 
@@ -27,6 +31,10 @@ export const kernels: KernelTable = {
   tgvGemm,
   quantPerTokenFp8,
   quantPerBlockFp8,
+  segmentGemm,
+  raggedMMoeGemm8bit,
+  raggedKMoeGemm8bit,
+  maskedMoeGemm8bit,
   moeTopk,
   moeAlignLayout,
   moePermute,

@@ -25,6 +25,8 @@ export interface StatusSite {
   op: string;
   arg: string;
   message: string;
+  /** Error code sync() throws for this site (E_RANGE for out-of-range entries, E_ALIGN, E_LAYOUT). */
+  code: ErrorCode;
 }
 
 type Recorded =
@@ -52,7 +54,7 @@ export class Runtime {
   readonly pipelines: PipelineCache;
   /** 4 u32: [flags, first site id, first bad value, count]; kernels write it atomically on bad index data. */
   readonly status: GPUBuffer;
-  #sites: StatusSite[] = [{ op: '', arg: '', message: '' }];
+  #sites: StatusSite[] = [{ op: '', arg: '', message: '', code: 'E_RANGE' }];
   #siteIds = new Map<string, number>();
   #recorded: Recorded[] = [];
   #transient: GPUBuffer[] = [];
@@ -106,12 +108,12 @@ export class Runtime {
   }
 
   /** Register (once) where a status flag can come from; the id goes into the kernel's params. */
-  site(op: string, arg: string, message: string): number {
-    const k = `${op}|${arg}|${message}`;
+  site(op: string, arg: string, message: string, code: ErrorCode = 'E_RANGE'): number {
+    const k = `${op}|${arg}|${message}|${code}`;
     let id = this.#siteIds.get(k);
     if (id === undefined) {
       id = this.#sites.length;
-      this.#sites.push({ op, arg, message });
+      this.#sites.push({ op, arg, message, code });
       this.#siteIds.set(k, id);
     }
     return id;
@@ -284,7 +286,7 @@ export class Runtime {
     this.copy(src, start, staging, 0, size);
     this.flush();
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.#wait(staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       await this.#settle();
       this.#throwErrors();
@@ -300,7 +302,27 @@ export class Runtime {
     while (this.#pending.length) {
       const p = this.#pending;
       this.#pending = [];
-      await Promise.all(p);
+      await this.#wait(Promise.all(p));
+    }
+  }
+
+  /**
+   * Await a WebGPU promise while nudging the implementation: Dawn-for-Node only pumps its events while it
+   * knows of outstanding work, and a rare lost wake-up otherwise leaves a mapAsync pending forever.
+   */
+  async #wait<T>(p: Promise<T>): Promise<T> {
+    let done = false;
+    const kick = async () => {
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (!done && !this.#disposed) void this.device.queue.onSubmittedWorkDone().catch(() => {});
+      }
+    };
+    void kick();
+    try {
+      return await p;
+    } finally {
+      done = true;
     }
   }
 
@@ -316,19 +338,23 @@ export class Runtime {
   async sync(): Promise<void> {
     this.live();
     const words = new Uint32Array((await this.read(this.status, 0, 16)).buffer);
-    await this.device.queue.onSubmittedWorkDone();
+    await this.#wait(this.device.queue.onSubmittedWorkDone());
     await this.#settle();
     if (this.#lost) fail('E_DEVICE', 'WebGPU device was lost', { arg: 'webgpu', actual: this.#lost });
     this.#throwErrors();
     if (words[0] !== 0) {
       this.clear(this.status);
       this.flush();
-      const s = this.#sites[words[1]] ?? { op: '?', arg: '?', message: 'bad index data' };
-      fail('E_RANGE', `${s.op}: ${s.message} (found on the device; ${words[3]} entries skipped)`, {
-        arg: `${s.op}.${s.arg}`,
-        expected: 'index data within range',
-        actual: words[2] | 0,
-      });
+      const s = this.#sites[words[1]] ?? { op: '?', arg: '?', message: 'bad index data', code: 'E_RANGE' };
+      fail(
+        s.code,
+        `${s.op}: ${s.message} (found on the device; ${words[3]} reports, work skipped or clamped)`,
+        {
+          arg: `${s.op}.${s.arg}`,
+          expected: 'index data within range',
+          actual: words[2] | 0,
+        },
+      );
     }
   }
 

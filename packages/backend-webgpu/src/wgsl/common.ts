@@ -54,6 +54,24 @@ fn raise_status(site: u32, value: u32) {
 }
 `;
 
+/**
+ * i32 expression reading index element `idx` of binding `buf` (i32 or i64). An i64 outside the i32 range
+ * reads as i32 min, which every range check rejects.
+ */
+export function indexExpr(buf: string, dtype: 'i32' | 'i64' | string, idx: string): string {
+  if (dtype === 'i32') return `bitcast<i32>(${buf}[${idx}])`;
+  if (dtype === 'i64') return `i64_to_i32(${buf}[2u * (${idx})], ${buf}[2u * (${idx}) + 1u])`;
+  throw new Error(`indexExpr: ${dtype} is not an index dtype`);
+}
+
+export const WGSL_INDEX = /* wgsl */ `
+fn i64_to_i32(lo: u32, hi: u32) -> i32 {
+  let l = bitcast<i32>(lo);
+  if ((hi == 0u && l >= 0) || (hi == 0xffffffffu && l < 0)) { return l; }
+  return i32(-2147483647 - 1);
+}
+`;
+
 /** f32 expression decoding element `idx` (element index) of binding `buf` holding `dtype`. */
 export function loadExpr(buf: string, dtype: DType, idx: string): string {
   switch (dtype) {

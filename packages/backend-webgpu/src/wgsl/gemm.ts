@@ -1,5 +1,5 @@
 import { WGSL_CODEC } from './codec.js';
-import { type BindingDecl, declareBindings, WGSL_PARAMS, WGSL_STATUS } from './common.js';
+import { type BindingDecl, declareBindings, WGSL_INDEX, WGSL_PARAMS, WGSL_STATUS } from './common.js';
 
 /**
  * The one GEMM kernel family shared by every GEMM-like op: a register-tiled f32 kernel (runs on any
@@ -11,8 +11,9 @@ import { type BindingDecl, declareBindings, WGSL_PARAMS, WGSL_STATUS } from './c
  *   fn loadB(bz: u32, aux: u32, k: u32, n: u32) -> f32  // decoded, scaled B[k, n]
  *   fn storeC(bz: u32, aux: u32, m: u32, n: u32, acc: f32)  // epilogue; m < M, n < N
  *
- * `setup` is evaluated by one invocation and broadcast with workgroupUniformLoad, so its values (read from
- * index buffers) may drive the K loop and barriers. A tile whose rows start at or past M does nothing.
+ * `setup` runs in every invocation (it may set private variables the loaders use); invocation 0's result is
+ * broadcast with workgroupUniformLoad, so values read from index buffers may drive the K loop and barriers.
+ * Status reports from setup should be guarded by `is_leader`. A tile whose rows start at or past M does nothing.
  * Workgroup: 16 x 16 invocations, each computing TM x TN outputs (rows ty + 16 i, columns tx + 16 j).
  */
 export interface GemmSpec {
@@ -27,6 +28,8 @@ export interface GemmSpec {
   bKContiguous: boolean;
   /** The body uses raise_status (needs a binding named `status`, access 'atomic'). */
   status?: boolean;
+  /** The body defines `fn tileDone(bz, aux, m0, n0, M)`, run by one invocation after the tile is stored. */
+  tileDone?: boolean;
 }
 
 export const GEMM_TN = 4;
@@ -45,12 +48,15 @@ export function gemmSource(spec: GemmSpec): string {
   return `${WGSL_PARAMS}
 ${declareBindings(spec.bindings)}
 ${WGSL_CODEC}
+${WGSL_INDEX}
 ${spec.status ? WGSL_STATUS : ''}
 ${spec.body}
 
 var<workgroup> As: array<f32, ${BK * BM}>;
 var<workgroup> Bs: array<f32, ${BK * BN}>;
 var<workgroup> dims: array<u32, 4>;
+// True in one invocation per workgroup: status reports from setup come from it alone.
+var<private> is_leader: bool;
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
@@ -58,10 +64,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let bz = wg.z;
   let m0 = wg.y * ${BM}u;
   let n0 = wg.x * ${BN}u;
-  if (li == 0u) {
-    let d = setup(bz, m0, n0);
-    dims[0] = d.x; dims[1] = d.y; dims[2] = d.z; dims[3] = d.w;
-  }
+  is_leader = li == 0u;
+  let d = setup(bz, m0, n0);
+  if (li == 0u) { dims[0] = d.x; dims[1] = d.y; dims[2] = d.z; dims[3] = d.w; }
   let du = workgroupUniformLoad(&dims);
   let M = du[0];
   let N = du[1];
@@ -104,6 +109,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (gm < M && gn < N) { storeC(bz, aux, gm, gn, acc[i][j]); }
     }
   }
+${
+  spec.tileDone
+    ? `  // Every store of the tile happens-before the signal (release order for a consumer of the counter).
+  storageBarrier();
+  workgroupBarrier();
+  if (li == 0u) { tileDone(bz, aux, m0, n0, M); }`
+    : ''
+}
 }
 `;
 }
