@@ -2,12 +2,13 @@ import { type Ceiling, type Params, resolveParams, workloadOf } from '@gemmkit/c
 import type { OpName } from '@gemmkit/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Roofline, SweepChart } from './components/Charts.js';
+import { Compare, type Comparison } from './components/Compare.js';
 import { Controls } from './components/Controls.js';
 import { Details } from './components/Details.js';
 import { Heatmap } from './components/Heatmap.js';
 import { Metrics } from './components/Metrics.js';
 import { BACKENDS, type BackendName, Engine, RunError } from './engine/engine.js';
-import { execute, type RunReport, type SweepPoint, sweep } from './engine/execute.js';
+import { compareBackends, execute, type RunReport, type SweepPoint, sweep } from './engine/execute.js';
 import type { DeviceInfo } from './engine/protocol.js';
 import { type AppState, parseState, stateToSearch } from './state.js';
 
@@ -35,6 +36,7 @@ export function App() {
   const [points, setPoints] = useState<SweepPoint[]>([]);
   const [ceiling, setCeiling] = useState<Ceiling>();
   const [shared, setShared] = useState<string>();
+  const [comparison, setComparison] = useState<Comparison>();
   const autorun = useRef(initial.autorun);
 
   useEffect(() => {
@@ -106,6 +108,27 @@ export function App() {
     }
   }, [engine, state, devices]);
 
+  const runCompare = useCallback(async () => {
+    const usable = BACKENDS.filter(
+      (b) => devices[b]?.available && (!devices[b]!.ops || devices[b]!.ops!.includes(state.op)),
+    );
+    if (!usable.length) {
+      setStatus({ kind: 'error', code: 'E_DEVICE', message: `no available backend runs ${state.op}` });
+      return;
+    }
+    setStatus({ kind: 'running', what: `${state.op} on ${usable.join(', ')}` });
+    setComparison(undefined);
+    try {
+      const withCeilings = [];
+      for (const name of usable)
+        withCeilings.push({ name, ceiling: await engine.ceiling(name, devices[name]!) });
+      setComparison(await compareBackends(engine, withCeilings, state.op, state.params, state.seed));
+      setStatus({ kind: 'done' });
+    } catch (e) {
+      fail(e);
+    }
+  }, [engine, state, devices]);
+
   // A shared link (`run=1`) runs as soon as its backend has been probed.
   useEffect(() => {
     if (autorun.current && devices[state.backend]) {
@@ -122,6 +145,7 @@ export function App() {
     update({ op, params: resolveParams(workloadOf(op)!, 'small') });
     setReport(undefined);
     setPoints([]);
+    setComparison(undefined);
   };
   const onParams = (p: Params) => {
     try {
@@ -177,6 +201,7 @@ export function App() {
           onSweep={runSweep}
           onShare={onShare}
           onCancel={() => engine.cancel()}
+          onCompare={runCompare}
         />
         <section class="results">
           {linkError && <div class="banner warn">{linkError}</div>}
@@ -211,6 +236,7 @@ export function App() {
               </h3>
               <SweepChart points={points} label={sweepLabel} zeroFlop={report?.flops === 0} />
             </div>
+            {comparison && <Compare rows={comparison} />}
             <Details report={report} seed={state.seed} />
           </div>
         </section>

@@ -192,6 +192,24 @@ describe('playground in Chromium', () => {
     await page.close();
   });
 
+  it('compares the same FP8 GEMM on every available backend against one reference', async () => {
+    const page = await open();
+    await page.getByTestId('op-select').selectOption(FP8.op);
+    for (const d of ['m', 'n', 'k'] as const) await setNumber(page, d, FP8[d]);
+    await page.getByTestId('compare-run').click();
+    await page.waitForSelector('[data-testid=compare]', { timeout: 240_000 });
+    const expected = [
+      'cpu',
+      'cuda',
+      ...((await page.locator('[data-testid=chip-webgpu].ok').count()) ? ['webgpu'] : []),
+    ];
+    for (const b of expected) {
+      const row = page.getByTestId(`compare-${b}`);
+      expect(await row.locator('.badge').innerText(), b).toBe('PASS');
+    }
+    await page.close();
+  });
+
   it('a copied link reproduces the run: same op, options and result', async () => {
     const page = await open();
     await page.getByTestId('op-select').selectOption('bmmFp8');

@@ -77,6 +77,7 @@ export function Controls(props: {
   onSweep(): void;
   onShare(): void;
   onCancel(): void;
+  onCompare(): void;
 }) {
   const { state, devices, busy } = props;
   const w = workloadOf(state.op)!;
@@ -156,6 +157,15 @@ export function Controls(props: {
           onClick={props.onSweep}
         >
           {w.sweep ? `Sweep ${w.sweep.toUpperCase()}` : 'Sweep'}
+        </button>
+        <button
+          type="button"
+          data-testid="compare-run"
+          disabled={busy}
+          title="run the same problem on every available backend"
+          onClick={props.onCompare}
+        >
+          Compare
         </button>
         <button
           type="button"

@@ -10,7 +10,7 @@ import type { OpName } from '@gemmkit/core';
 import type { AnyConformanceCase } from '@gemmkit/core/conformance';
 import type { BackendName, Engine } from './engine.js';
 import type { RunSpec } from './protocol.js';
-import { fromWire } from './wire.js';
+import { fromWire, type WireOutputs } from './wire.js';
 
 export interface RunReport {
   op: OpName;
@@ -58,13 +58,14 @@ export async function execute(
   params: Params,
   seed: number,
   ceiling: Ceiling | undefined,
+  reference?: { outputs: WireOutputs; ms: number },
 ): Promise<RunReport> {
   const w = workloadOf(op)!;
   const c = caseOf(op, params);
   const spec: RunSpec = { op, params, seed, timing: timingFor(backend) };
   // One after the other: a reference computed alongside would compete for the CPU and skew the timing.
   const got = await engine.run(backend, spec);
-  const ref = await engine.reference(spec);
+  const ref = reference ?? (await engine.reference(spec));
   const { flops, bytes } = got;
   const cmp = compareAll(fromWire(got.outputs), fromWire(ref.outputs), c);
   const s = got.medianMs / 1e3;
@@ -120,4 +121,28 @@ export async function sweep(
     onPoint(pt);
   }
   return points;
+}
+
+/**
+ * The same problem (same seed, so the same inputs) on each backend, each checked against one CPU reference.
+ * A backend that fails to run yields a report-less entry with its error.
+ */
+export async function compareBackends(
+  engine: Engine,
+  backends: Array<{ name: BackendName; ceiling: Ceiling | undefined }>,
+  op: OpName,
+  params: Params,
+  seed: number,
+): Promise<Array<{ backend: BackendName; report?: RunReport; error?: string }>> {
+  const ref = await engine.reference({ op, params, seed, timing: timingFor('cpu') });
+  const out: Array<{ backend: BackendName; report?: RunReport; error?: string }> = [];
+  for (const b of backends) {
+    try {
+      out.push({ backend: b.name, report: await execute(engine, b.name, op, params, seed, b.ceiling, ref) });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'CANCELLED') throw e;
+      out.push({ backend: b.name, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return out;
 }
