@@ -2,6 +2,8 @@ import type { KernelTable } from '@gemmkit/core';
 import { batchDeepgemmFp8NtGroupwise } from './batch-deepgemm-fp8-nt-groupwise.js';
 import { bmmFp8 } from './bmm-fp8.js';
 import { bmmFp16 } from './bmm-fp16.js';
+import { dequantFp4 } from './dequant-fp4.js';
+import { dequantFp8 } from './dequant-fp8.js';
 import { fp8BlockscaleGemm } from './fp8-blockscale-gemm.js';
 import { gemmFp8NtGroupwise } from './gemm-fp8-nt-groupwise.js';
 import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
@@ -15,9 +17,12 @@ import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
 import { quantPerTokenFp8 } from './quant-per-token-fp8.js';
 import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
 import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
+import { scaleToMnMajor } from './scale-to-mn-major.js';
 import { segmentGemm } from './segment-gemm.js';
 import { siluMulQuantFp8 } from './silu-mul-quant-fp8.js';
+import { swizzleScales } from './swizzle-scales.js';
 import { tgvGemm } from './tgv-gemm.js';
+import { unswizzleScales } from './unswizzle-scales.js';
 
 /** Every WGSL kernel of the webgpu backend, by op name. */
 export const kernels: KernelTable = {
@@ -40,4 +45,9 @@ export const kernels: KernelTable = {
   moePermute,
   moeUnpermute,
   siluMulQuantFp8,
+  dequantFp8,
+  dequantFp4,
+  scaleToMnMajor,
+  swizzleScales,
+  unswizzleScales,
 };

@@ -34,6 +34,21 @@ export class Params {
   }
 }
 
+/** Element index of `t` for the row-major linear index `lin` over its shape (any rank, any strides). */
+export function linearAt(p: Params, t: Tensor, lin: string): string {
+  if (t.rank === 0) return p.u32(t.offset);
+  const terms: string[] = [];
+  let inner = 1;
+  for (let d = t.rank - 1; d >= 0; d--) {
+    const div = p.u32(inner);
+    const size = p.u32(Math.max(1, t.shape[d]));
+    const stride = p.u32(t.strides[d]);
+    terms.push(`((${lin}) / ${div} % ${size}) * ${stride}`);
+    inner *= Math.max(1, t.shape[d]);
+  }
+  return `(${p.u32(t.offset)} + ${terms.join(' + ')})`;
+}
+
 export interface TensorRef {
   off: string;
   strides: string[];
