@@ -5,14 +5,20 @@ import {
   createContext,
   GemmkitError,
   type HostStorage,
-  type Tensor,
+  Tensor,
 } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
 import { rooflineFraction } from '../src/bench/ceilings.js';
 import { formatError } from '../src/errors.js';
 import { toCsv } from '../src/report/csv.js';
 import { niceTicks, plotSvg } from '../src/report/plot-svg.js';
-import { parseAssignments, resolveParams, runCase, workloads } from '../src/workloads/index.js';
+import {
+  compareOutput,
+  parseAssignments,
+  resolveParams,
+  runCase,
+  workloads,
+} from '../src/workloads/index.js';
 
 /** The CPU backend with one op's kernel corrupting element 0 of its output: verification must catch it. */
 function faulty(): BackendFactory {
@@ -67,6 +73,34 @@ describe('verification', () => {
     expect(r.failures).toEqual([]);
     expect(r.flops).toBe(2 * 16 * 64 * 256);
     await gk.dispose();
+  });
+});
+
+describe('compareOutput', () => {
+  const f32 = (v: number[]) => Tensor.host('f32', [v.length], new Uint8Array(new Float32Array(v).buffer));
+  const base = { op: 'bmmFp16', name: 't', build: () => ({}) as any, tolerance: { calcDiff: 1e-5 } } as any;
+  it('matching NaN positions pass only when the case allows non-finite outputs', () => {
+    const got = f32([1, Number.NaN, 3]);
+    const ref = f32([1, Number.NaN, 3]);
+    expect(compareOutput('out', got, ref, { ...base, allowNonFinite: true }).failures).toEqual([]);
+    expect(compareOutput('out', got, ref, base).failures[0]).toMatch(/non-finite NaN at flat index 1/);
+  });
+  it('a NaN on one side only is a mismatch, shown as NaN in the error map', () => {
+    const r = compareOutput('out', f32([1, Number.NaN, 3]), f32([1, 2, 3]), {
+      ...base,
+      allowNonFinite: true,
+    });
+    expect(r.failures[0]).toMatch(/non-finite mismatch at flat index 1: got NaN, reference 2/);
+    expect(Number.isNaN(r.check.error[1])).toBe(true);
+    expect(r.check.error[0]).toBe(0);
+  });
+  it('all-zero outputs compare equal; maxAbs tolerance is enforced', () => {
+    expect(compareOutput('out', f32([0, 0]), f32([0, 0]), base).check.calcDiff).toBe(0);
+    const r = compareOutput('out', f32([1, 2]), f32([1, 2.5]), {
+      ...base,
+      tolerance: { calcDiff: 1, maxAbs: 0.1 },
+    });
+    expect(r.failures).toEqual(['out: max |diff| 0.5 > 0.1']);
   });
 });
 
