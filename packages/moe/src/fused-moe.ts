@@ -1,15 +1,12 @@
-import { type Context, fail, type MoeAlignLayoutResult, type Tensor } from '@gemmkit/core';
+import { type Context, checkTensor, fail, type MoeAlignLayoutResult, type Tensor } from '@gemmkit/core';
+import {
+  type DeviceRoutingOptions,
+  layoutOnDevice,
+  permuteOnDevice,
+  routeOnDevice,
+  unpermuteOnDevice,
+} from './device.js';
 import type { Fp8ExpertWeights } from './moe-layer.js';
-
-/** Routing of the fused layer: the device `moeTopk` options (no group-limited routing on the device). */
-export interface DeviceRoutingOptions {
-  topK: number;
-  scoring?: 'softmax' | 'sigmoid';
-  renormalize?: boolean;
-  /** `[E]` f32 selection bias (on the layer's backend or the host; moved when needed). */
-  bias?: Tensor;
-  scale?: number;
-}
 
 export interface FusedMoeArgs {
   /** `[T, H]` f32/f16/bf16 tokens (any backend of the context; moved to `backend` once). */
@@ -77,6 +74,8 @@ export function fusedMoe(gk: Context, args: FusedMoeArgs): FusedMoeResult {
       expected: 'object',
       actual: typeof args,
     });
+  checkTensor(args.x, `${op}.x`);
+  checkTensor(args.routerLogits, `${op}.routerLogits`);
   const [e13, n13, h13] = weights(args.w13, `${op}.w13`);
   const [e2, h2, i2] = weights(args.w2, `${op}.w2`);
   if (n13 % 2 !== 0 || n13 / 2 !== i2 || h2 !== h13 || e2 !== e13)
@@ -96,22 +95,11 @@ export function fusedMoe(gk: Context, args: FusedMoeArgs): FusedMoeResult {
       expected: '{ topK }',
       actual: r,
     });
-  const routed = gk.ops.moeTopk(
-    {
-      logits: dev(args.routerLogits),
-      topK: r.topK,
-      scoring: r.scoring,
-      renormalize: r.renormalize,
-      bias: r.bias && dev(r.bias),
-      scale: r.scale,
-    },
-    on,
-  );
-  if (args.x?.rank !== 2 || args.x.shape[1] !== h13 || args.x.shape[0] !== args.routerLogits.shape[0])
+  if (args.x.rank !== 2 || args.x.shape[1] !== h13 || args.x.shape[0] !== args.routerLogits.shape[0])
     fail('E_SHAPE', "x must be [T, H] with the weights' H and the logits' T", {
       arg: `${op}.x`,
       expected: [args.routerLogits.shape[0], h13],
-      actual: args.x?.shape,
+      actual: args.x.shape,
     });
   if (args.routerLogits.shape[1] !== e13)
     fail('E_SHAPE', 'routerLogits must have one column per expert', {
@@ -119,11 +107,13 @@ export function fusedMoe(gk: Context, args: FusedMoeArgs): FusedMoeResult {
       expected: [args.x.shape[0], e13],
       actual: args.routerLogits.shape,
     });
-  const layout = gk.ops.moeAlignLayout({ topkIds: routed.topkIds, numExperts: e13, alignmentM }, on);
+  // Shapes are checked before anything is enqueued.
+  const routed = routeOnDevice(gk, args.routerLogits, r, on);
+  const layout = layoutOnDevice(gk, routed.topkIds, e13, { ...on, alignmentM });
   // Quantize the T token rows once, then gather codes and scales (cheaper than quantizing padded rows).
   const xq = gk.ops.quantPerTokenFp8({ x: dev(args.x) }, on);
-  const a = gk.ops.moePermute({ x: xq.data, tokenOf: layout.tokenOf }, on);
-  const aScale = gk.ops.moePermute({ x: xq.scale.tensor, tokenOf: layout.tokenOf }, on);
+  const a = permuteOnDevice(gk, xq.data, layout, on);
+  const aScale = permuteOnDevice(gk, xq.scale.tensor, layout, on);
   const gemm = (lhs: Tensor, lhsScale: Tensor, w: Fp8ExpertWeights) =>
     gk.ops.raggedMMoeGemm8bit(
       {
@@ -141,9 +131,6 @@ export function fusedMoe(gk: Context, args: FusedMoeArgs): FusedMoeResult {
   const h = gemm(a, aScale, args.w13);
   const act = gk.ops.siluMulQuantFp8({ x: h }, on);
   const y = gemm(act.data, act.scale.tensor, args.w2);
-  const out = gk.ops.moeUnpermute(
-    { y, rowOf: layout.rowOf, topkWeights: routed.topkWeights, outDtype: 'bf16' },
-    on,
-  );
+  const out = unpermuteOnDevice(gk, y, layout, { ...on, topkWeights: routed.topkWeights, outDtype: 'bf16' });
   return { out, topkIds: routed.topkIds, topkWeights: routed.topkWeights, layout };
 }

@@ -4,9 +4,16 @@ export {
   type GroupedRows,
   groupedRowsFromCounts,
 } from './contiguous-layout.js';
-export { type Fp8ExpertNames, loadFp8Experts } from './fp8-experts.js';
 export {
   type DeviceRoutingOptions,
+  layoutOnDevice,
+  type OnBackend,
+  permuteOnDevice,
+  routeOnDevice,
+  unpermuteOnDevice,
+} from './device.js';
+export { type Fp8ExpertNames, loadFp8Experts } from './fp8-experts.js';
+export {
   FUSED_MOE_OPS,
   type FusedMoeArgs,
   type FusedMoeResult,
