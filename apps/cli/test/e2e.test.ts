@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OP_NAMES } from '@gemmkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorLines, runCli } from './run-cli.js';
+import { errorLines, plain, runCli, runCliOnTty } from './run-cli.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -55,6 +55,15 @@ describe('gemmkit demo', () => {
     expect(r.code).toBe(0);
     for (const op of OP_NAMES) expect(r.stdout).toMatch(new RegExp(`│ ${op}\\s+│.*│ pass\\s+│`));
     expect(r.stdout).toMatch(new RegExp(`${OP_NAMES.length}/${OP_NAMES.length} ops passed on cpu`));
+  });
+
+  it('shows a progress bar and colors on a terminal', async () => {
+    const r = await runCliOnTty(['demo', '--backend', 'cpu', '--size', 'tiny', '--op', 'bmmFp8,tgvGemm']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('0/2 | bmmFp8');
+    expect(r.stdout).toContain('2/2 | done');
+    expect(r.stdout).toContain('\x1b[32mpass\x1b[39m');
+    expect(plain(r.stdout)).toMatch(/2\/2 ops passed on cpu/);
   });
 
   it('--json reports each op with its shape, time, throughput and calcDiff', async () => {

@@ -38,3 +38,30 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 /** stderr lines that are ours (Dawn prints driver warnings there too). */
 export const errorLines = (stderr: string): string[] =>
   stderr.split('\n').filter((l) => l.startsWith('error'));
+
+/**
+ * Run the CLI on a pseudo-terminal (util-linux `script`), as a user at a terminal sees it: progress bar and
+ * colors on. Returns the raw terminal stream.
+ */
+export function runCliOnTty(args: string[]): Promise<CliResult> {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const cmd = [process.execPath, '--conditions=source', '--import', 'tsx', bin, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+      cwd,
+      env: { ...withoutNoColor(process.env), FORCE_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function withoutNoColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NO_COLOR: _drop, ...rest } = env;
+  return rest;
+}
