@@ -13,7 +13,10 @@ import { moeAlignLayout } from './moe-align-layout.js';
 import { moePermute } from './moe-permute.js';
 import { moeTopk } from './moe-topk.js';
 import { moeUnpermute } from './moe-unpermute.js';
+import { quantMxfp4 } from './quant-mxfp4.js';
+import { quantNvfp4 } from './quant-nvfp4.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
+import { quantPerTensorFp8 } from './quant-per-tensor-fp8.js';
 import { quantPerTokenFp8 } from './quant-per-token-fp8.js';
 import { raggedKMoeGemm8bit } from './ragged-k-moe-gemm-8bit.js';
 import { raggedMMoeGemm8bit } from './ragged-m-moe-gemm-8bit.js';
@@ -50,4 +53,7 @@ export const kernels: KernelTable = {
   scaleToMnMajor,
   swizzleScales,
   unswizzleScales,
+  quantPerTensorFp8,
+  quantNvfp4,
+  quantMxfp4,
 };

@@ -2,7 +2,7 @@
  * Scalar quantizer rules in WGSL (core's quant-rules): FP8 group scale, exact power-of-two (UE8M0) scale
  * choice, and a 256-lane max reduction in workgroup memory.
  */
-export const WGSL_QUANT = /* wgsl */ `
+export const WGSL_QUANT_RULES = /* wgsl */ `
 // Smallest e with fpMax * 2^e >= a (exact comparisons, no log2 rounding trusted), clamped to [-127, 127].
 fn ceil_exp_over(a: f32, fpMax: f32) -> i32 {
   var e = clamp(i32(ceil(log2(a / fpMax))), -127, 127);
@@ -20,6 +20,10 @@ fn fp8_scale(amax: f32, eps: f32, fpMax: f32, ue8m0: bool) -> f32 {
   return a / fpMax;
 }
 
+`;
+
+/** Max over a 256-invocation workgroup through workgroup memory. */
+export const WGSL_WG_MAX = /* wgsl */ `
 var<workgroup> red: array<f32, 256>;
 // Max over the workgroup of each lane's v (call from uniform control flow with all 256 lanes).
 fn wg_max(li: u32, v: f32) -> f32 {
@@ -34,3 +38,5 @@ fn wg_max(li: u32, v: f32) -> f32 {
   return r;
 }
 `;
+
+export const WGSL_QUANT = WGSL_QUANT_RULES + WGSL_WG_MAX;
