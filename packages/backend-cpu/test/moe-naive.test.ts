@@ -181,3 +181,20 @@ describe('siluMulQuantFp8 vs silu·mul and brute-force FP8 rounding', () => {
         }
     });
 });
+
+describe('moeTopk full validation of host-readable values', () => {
+  // (Not in the shared bad-input list: on a device the bias is not host-readable and the CUDA status word
+  // names moeTopk.logits for any non-finite routing input.)
+  it('rejects a NaN bias naming moeTopk.bias', async () => {
+    const { tensorFrom, isGemmkitError } = await import('@gemmkit/core');
+    const logits = tensorFrom('f32', [2, 4], [0, 1, 2, 3, 3, 2, 1, 0]);
+    const bias = tensorFrom('f32', [4], [0, Number.NaN, 0, 0]);
+    try {
+      gk.ops.moeTopk({ logits, topK: 2, bias });
+      expect.unreachable('accepted');
+    } catch (e) {
+      expect(isGemmkitError(e, 'E_RANGE')).toBe(true);
+      expect((e as { arg?: string }).arg).toBe('moeTopk.bias');
+    }
+  });
+});

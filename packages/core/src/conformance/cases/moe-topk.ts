@@ -97,11 +97,6 @@ export const moeTopkBadInputs: BadInputCase<typeof op>[] = [
     topK: 2,
     bias: randomTensor('bf16', [8], { seed: s }),
   })),
-  bad(op, 'NaN bias', 'E_RANGE', `${op}.bias`, (s) => ({
-    logits: L(s),
-    topK: 2,
-    bias: tensorFrom('f32', [8], [0, 0, Number.NaN, 0, 0, 0, 0, 0]),
-  })),
   bad(op, 'infinite logit', 'E_RANGE', `${op}.logits`, () => ({
     logits: tensorFrom('f32', [1, 4], [0, Number.POSITIVE_INFINITY, 1, 2]),
     topK: 1,
