@@ -82,6 +82,33 @@ describe('gemmkit demo', () => {
   });
 });
 
+describe('gemmkit demo on WebGPU (device tensors, async queue)', () => {
+  // CI has lavapipe: there WebGPU must work. Elsewhere a missing adapter must be reported, not crash.
+  const required = !!(process.env.CI || process.env.GEMMKIT_REQUIRE_WEBGPU);
+  it('runs FP8 GEMMs on webgpu and verifies them, or says in one line why webgpu is unavailable', async () => {
+    const r = await runCli([
+      'demo',
+      '--backend',
+      'webgpu',
+      '--size',
+      'tiny',
+      '--op',
+      'bmmFp8,gemmFp8NtGroupwise',
+      '--json',
+    ]);
+    if (r.code === 2 && !required) {
+      expect(errorLines(r.stderr)).toEqual([
+        expect.stringMatching(/^error E_DEVICE: backend 'webgpu' is unavailable/),
+      ]);
+      return;
+    }
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.backend).toBe('webgpu');
+    expect(doc.rows.map((x: { status: string }) => x.status)).toEqual(['pass', 'pass']);
+  });
+});
+
 describe('gemmkit verify', () => {
   it('runs the conformance cases and the bad-input matrix of the chosen ops', async () => {
     const r = await runCli(['verify', '--backend', 'cpu', '--op', 'bmmFp16,gemmFp8NtGroupwise', '--json']);
