@@ -37,8 +37,14 @@ if (!(opts.backend in FACTORIES)) {
 /** One context for the server's life (JIT caches and the allocator stay warm between runs). */
 let context;
 async function getContext() {
-  context ??= (async () =>
-    createContext({ backends: [await FACTORIES[opts.backend]()], validate: 'full' }))();
+  if (!context) {
+    context = (async () =>
+      createContext({ backends: [await FACTORIES[opts.backend]()], validate: 'full' }))();
+    // A failed probe is retried on the next request (the driver may come back).
+    context.catch(() => {
+      context = undefined;
+    });
+  }
   return context;
 }
 
@@ -55,7 +61,6 @@ async function info() {
       features: caps.features,
     };
   } catch (e) {
-    context = undefined; // probe again next time (driver may come back)
     return { available: false, reason: e instanceof Error ? e.message : String(e) };
   }
 }
