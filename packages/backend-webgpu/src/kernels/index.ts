@@ -5,7 +5,10 @@ import { bmmFp16 } from './bmm-fp16.js';
 import { dequantFp4 } from './dequant-fp4.js';
 import { dequantFp8 } from './dequant-fp8.js';
 import { fp8BlockscaleGemm } from './fp8-blockscale-gemm.js';
+import { fp8MqaLogits } from './fp8-mqa-logits.js';
+import { fp8PagedMqaLogits } from './fp8-paged-mqa-logits.js';
 import { gemmFp8NtGroupwise } from './gemm-fp8-nt-groupwise.js';
+import { getPagedMqaLogitsMetadata } from './get-paged-mqa-logits-metadata.js';
 import { maskedMoeGemm8bit } from './masked-moe-gemm-8bit.js';
 import { mmFp4 } from './mm-fp4.js';
 import { mmFp8 } from './mm-fp8.js';
@@ -56,4 +59,7 @@ export const kernels: KernelTable = {
   quantPerTensorFp8,
   quantNvfp4,
   quantMxfp4,
+  getPagedMqaLogitsMetadata,
+  fp8MqaLogits,
+  fp8PagedMqaLogits,
 };
