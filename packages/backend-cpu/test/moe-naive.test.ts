@@ -67,7 +67,21 @@ describe('moeTopk vs a full sort', () => {
         const row = x.slice(t * E, (t + 1) * E);
         const z = row.reduce((s, v) => s + Math.exp(v), 0);
         const score = row.map((v) => (sig ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / z));
-        const keyed = score.map((s, e) => ({ e, key: bias ? s + bias[e] : s }));
+        let keyed = score.map((s, e) => ({ e, key: bias ? s + bias[e] : s }));
+        if (args.numGroups && args.topkGroup < args.numGroups) {
+          // Group score from the definition: top-2 sum with bias (per > 1), else the max key.
+          const per = E / args.numGroups;
+          const gs = Array.from({ length: args.numGroups }, (_, g) => {
+            const ks = keyed
+              .slice(g * per, (g + 1) * per)
+              .map((q) => q.key)
+              .sort((a, b) => b - a);
+            return { g, v: bias && per > 1 ? ks[0] + ks[1] : ks[0] };
+          });
+          gs.sort((a, b) => (b.v === a.v ? a.g - b.g : b.v - a.v));
+          const ok = new Set(gs.slice(0, args.topkGroup).map((q) => q.g));
+          keyed = keyed.filter((q) => ok.has(Math.floor(q.e / per)));
+        }
         keyed.sort((a, b) => (b.key === a.key ? a.e - b.e : b.key - a.key));
         const top = keyed.slice(0, k).map((q) => q.e);
         expect(ids.slice(t * k, (t + 1) * k)).toEqual(top);

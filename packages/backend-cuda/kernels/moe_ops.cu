@@ -15,8 +15,8 @@ __device__ __forceinline__ bool gk_nonfinite(float v) { return (__float_as_uint(
 // Without bias the key is the logit itself (softmax/sigmoid are increasing), so every backend picks alike.
 extern "C" __global__ void __launch_bounds__(128) gk_moe_topk(const void* logits, int in_type, int tokens, int experts,
                                                               int k, int scoring, int renormalize, const float* bias,
-                                                              float scale, int* ids, float* weights,
-                                                              unsigned* status) {
+                                                              float scale, int num_groups, int topk_group,
+                                                              int* ids, float* weights, unsigned* status) {
   const int t = blockIdx.x * blockDim.x + threadIdx.x;
   if (t >= tokens) return;
   const long long row = static_cast<long long>(t) * experts;
@@ -35,6 +35,32 @@ extern "C" __global__ void __launch_bounds__(128) gk_moe_topk(const void* logits
     return scoring == GK_SCORING_SOFTMAX ? expf(v - mx) / sum : 1.f / (1.f + expf(-v));
   };
   auto key = [&](int e) { return bias != nullptr ? score(e) + bias[e] : gk_load_as(logits, row + e, in_type); };
+  // Group-limited routing (num_groups <= 32): a bit per allowed group, the topk_group best by group score
+  // (sum of the two best keys with bias, else the best key), lower group id on ties.
+  unsigned allowed = 0xffffffffu;
+  const int per = experts / num_groups;
+  if (topk_group < num_groups) {
+    float gs[32];
+    for (int g = 0; g < num_groups; ++g) {
+      float b1 = -3.402823466e38f, b2 = -3.402823466e38f;
+      for (int i = 0; i < per; ++i) {
+        const float v = key(g * per + i);
+        if (v > b1) {
+          b2 = b1;
+          b1 = v;
+        } else if (v > b2) {
+          b2 = v;
+        }
+      }
+      gs[g] = (bias != nullptr && per > 1) ? b1 + b2 : b1;
+    }
+    allowed = 0u;
+    for (int g = 0; g < num_groups; ++g) {
+      int rank = 0;
+      for (int h = 0; h < num_groups; ++h) rank += (gs[h] > gs[g] || (gs[h] == gs[g] && h < g)) ? 1 : 0;
+      if (rank < topk_group) allowed |= 1u << g;
+    }
+  }
   float pk = 0.f;
   int pid = -1;
   float picked = 0.f;
@@ -42,6 +68,7 @@ extern "C" __global__ void __launch_bounds__(128) gk_moe_topk(const void* logits
     float bk = 0.f;
     int bid = -1;
     for (int e = 0; e < experts; ++e) {
+      if (!((allowed >> (e / per)) & 1u)) continue;
       const float v = key(e);
       const bool after = pid < 0 || v < pk || (v == pk && e > pid);
       if (after && (bid < 0 || v > bk)) {

@@ -7,7 +7,7 @@ import type { Context, MoeAlignLayoutResult, MoeTopkResult, Tensor } from '@gemm
  * permute / unpermute, which stay for tests and for host-side tooling.
  */
 
-/** Routing of the device path: the `moeTopk` options (no group-limited routing on the device). */
+/** Routing of the device path: the `moeTopk` options (same meaning as the host `topkRouting`'s). */
 export interface DeviceRoutingOptions {
   topK: number;
   scoring?: 'softmax' | 'sigmoid';
@@ -15,6 +15,9 @@ export interface DeviceRoutingOptions {
   /** `[E]` f32 selection bias (any backend; moved when needed). */
   bias?: Tensor;
   scale?: number;
+  /** Group-limited routing (DeepSeek-V2/V3): `numGroups` ≤ 32 groups, experts of the best `topkGroup` only. */
+  numGroups?: number;
+  topkGroup?: number;
 }
 
 export interface OnBackend {
@@ -40,6 +43,8 @@ export function routeOnDevice(
       renormalize: opts?.renormalize,
       bias: opts?.bias && gk.to(opts.bias, backend),
       scale: opts?.scale,
+      numGroups: opts?.numGroups,
+      topkGroup: opts?.topkGroup,
     },
     { backend },
   );

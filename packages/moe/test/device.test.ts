@@ -51,7 +51,13 @@ function logits(seed: number): Tensor {
 describe('device path vs host helpers', () => {
   it('routing, layout, permute and the weighted combine agree on every backend', async () => {
     const lg = logits(3);
-    const host = topkRouting(lg, { topK: K, scoring: 'sigmoid', scale: 2 });
+    const bias = tensorFrom(
+      'f32',
+      [E],
+      Array.from({ length: E }, (_, e) => ((e * 5) % 7) * 0.03),
+    );
+    const routing = { topK: K, scoring: 'sigmoid', scale: 2, bias, numGroups: 4, topkGroup: 2 } as const;
+    const host = topkRouting(lg, routing);
     const hl = contiguousLayout(host.topkIds, E, { alignment: 16 });
     const x = randomTensor('bf16', [T, 48], { seed: 4 });
     const hx = permute(x, hl);
@@ -60,7 +66,7 @@ describe('device path vs host helpers', () => {
     expect(backends).toContain('cpu');
     for (const backend of backends) {
       const on = { backend };
-      const r = routeOnDevice(gk, lg, { topK: K, scoring: 'sigmoid', scale: 2 }, on);
+      const r = routeOnDevice(gk, lg, routing, on);
       const l = layoutOnDevice(gk, r.topkIds, E, { ...on, alignmentM: 16 });
       const px = permuteOnDevice(gk, x, l, on);
       // The device layout allocates the static bound of rows; the host one exactly totalRows.

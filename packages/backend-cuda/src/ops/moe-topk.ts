@@ -23,6 +23,8 @@ export const moeTopk: KernelFn<'moeTopk'> = (plan, args, kctx) => {
       i32(plan.renormalize ? 1 : 0),
       addr(rt, args.bias, 'moeTopk.bias'),
       { f32: plan.scale },
+      i32(plan.numGroups),
+      i32(plan.topkGroup),
       addr(rt, topkIds, 'moeTopk.outIds'),
       addr(rt, topkWeights, 'moeTopk.outWeights'),
       rt.status.arg('moeTopk.logits'),

@@ -21,6 +21,9 @@ export const moeTopk: KernelFn<'moeTopk'> = (plan, args, kctx) => {
   const PE = p.u32(E);
   const PK = p.u32(k);
   const SCALE = p.f32(plan.scale);
+  const G = p.u32(plan.numGroups);
+  const TG = p.u32(plan.topkGroup);
+  const PER = p.u32(plan.experts / plan.numGroups);
   const LO = p.u32(args.logits.offset);
   const BO = p.u32(args.bias?.offset ?? 0);
   const IO = p.u32(topkIds.offset);
@@ -56,6 +59,26 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var e = 0u; e < ${PE}; e++) { sum += exp(${logit('row + e')} - mx); }`
       : ''
   }
+  // Group-limited routing: a bit per allowed group (the TG best by score, lower id on ties).
+  var allowed = 0xffffffffu;
+  if (${TG} < ${G}) {
+    var gs: array<f32, 32>;
+    for (var g = 0u; g < ${G}; g++) {
+      var b1 = bitcast<f32>(0xff7fffffu);
+      var b2 = b1;
+      for (var i = 0u; i < ${PER}; i++) {
+        let v = key(row, g * ${PER} + i, mx, sum);
+        if (v > b1) { b2 = b1; b1 = v; } else if (v > b2) { b2 = v; }
+      }
+      gs[g] = ${plan.hasBias ? `select(b1, b1 + b2, ${PER} > 1u)` : 'b1'};
+    }
+    allowed = 0u;
+    for (var g = 0u; g < ${G}; g++) {
+      var rank = 0u;
+      for (var h = 0u; h < ${G}; h++) { if (gs[h] > gs[g] || (gs[h] == gs[g] && h < g)) { rank++; } }
+      if (rank < ${TG}) { allowed = allowed | (1u << g); }
+    }
+  }
   var pk = 0.0;
   var pid = -1i;
   var picked = 0.0;
@@ -63,6 +86,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     var bk = 0.0;
     var bid = -1i;
     for (var e = 0u; e < ${PE}; e++) {
+      if (((allowed >> (e / ${PER})) & 1u) == 0u) { continue; }
       let v = key(row, e, mx, sum);
       let after = pid < 0i || v < pk || (v == pk && i32(e) > pid);
       if (after && (bid < 0i || v > bk)) { bk = v; bid = i32(e); }

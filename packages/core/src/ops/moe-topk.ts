@@ -18,6 +18,12 @@ export interface MoeTopkArgs {
   bias?: Tensor;
   /** Multiplier of the final weights (routed_scaling_factor), finite. Default 1. */
   scale?: number;
+  /**
+   * Group-limited routing (DeepSeek-V2/V3): experts split into `numGroups` (≤ 32, dividing E) equal
+   * contiguous groups; only experts of the best `topkGroup` groups can be chosen. Both or neither.
+   */
+  numGroups?: number;
+  topkGroup?: number;
   /** `[T, k]` i32 output for the expert ids. */
   outIds?: Tensor;
   /** `[T, k]` f32 output for the weights. */
@@ -32,6 +38,9 @@ export interface MoeTopkPlan {
   renormalize: boolean;
   hasBias: boolean;
   scale: number;
+  /** 1 and 1 when routing is not group-limited. */
+  numGroups: number;
+  topkGroup: number;
   inDtype: 'f32' | 'f16' | 'bf16';
 }
 
@@ -51,6 +60,9 @@ export const moeTopk = defineOp<MoeTopkArgs, MoeTopkPlan, MoeTopkResult>({
     'Selection key: without bias the logit itself (softmax and sigmoid are increasing, so this is the score ' +
     'order and every backend selects exactly alike); with bias, score[e] + bias[e]. The k experts are taken ' +
     'in decreasing key order, equal keys by lower expert id first; topkIds[t, j] is the j-th best. ' +
+    'Group-limited (numGroups G, topkGroup TG): group g = experts [g·E/G, (g+1)·E/G); its score is the sum of ' +
+    'its two best keys with bias and more than one expert per group (V3 noaux_tc), else its best key (V2); the ' +
+    'TG best groups (equal scores: lower group id) are allowed and the k experts are chosen among them only. ' +
     'Weights: w_j = score[id_j], divided by Σ_j score[id_j] when renormalize, times scale; the reference ' +
     'computes scores and weights in float64 and rounds once to f32 (devices compute in f32).',
   validate(args, mode: ValidateMode = 'full') {
@@ -95,6 +107,24 @@ export const moeTopk = defineOp<MoeTopkArgs, MoeTopkPlan, MoeTopkResult>({
           actual: `${x[i]} at [${Math.floor(i / experts)}, ${i % experts}]`,
         });
     }
+    let numGroups = 1;
+    let topkGroup = 1;
+    if (args.numGroups !== undefined || args.topkGroup !== undefined) {
+      numGroups = moeIntOption(args.numGroups, `${OP}.numGroups`, undefined, 32);
+      topkGroup = moeIntOption(args.topkGroup, `${OP}.topkGroup`, undefined, numGroups);
+      if (experts % numGroups !== 0)
+        fail('E_SHAPE', 'numGroups must divide the number of experts', {
+          arg: `${OP}.numGroups`,
+          expected: `a divisor of ${experts}`,
+          actual: numGroups,
+        });
+      if (k > (topkGroup * experts) / numGroups)
+        fail('E_RANGE', 'topK exceeds the experts of the selected groups', {
+          arg: `${OP}.topK`,
+          expected: `<= ${(topkGroup * experts) / numGroups}`,
+          actual: k,
+        });
+    }
     moeOut(args.outIds, `${OP}.outIds`, 'i32', [tokens, k]);
     moeOut(args.outWeights, `${OP}.outWeights`, 'f32', [tokens, k]);
     return {
@@ -105,6 +135,8 @@ export const moeTopk = defineOp<MoeTopkArgs, MoeTopkPlan, MoeTopkResult>({
       renormalize,
       hasBias: args.bias !== undefined,
       scale,
+      numGroups,
+      topkGroup,
       inDtype: args.logits.dtype as MoeTopkPlan['inDtype'],
     };
   },
