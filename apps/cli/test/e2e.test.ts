@@ -253,6 +253,11 @@ describe('errors', () => {
       /^error E_UNSUPPORTED: op 'quantNvfp4' has no sized workload to sweep; argument: target/,
     ],
     [
+      'zero in the size sweep',
+      ['bench', 'bmmFp16', '--backend', 'cpu', '--sizes', '0,8'],
+      /^error E_RANGE: sizes must be positive integers; argument: --sizes/,
+    ],
+    [
       'bad plot extension',
       ['bench', 'bmmFp16', '--plot', 'out.pdf'],
       /^error E_UNSUPPORTED: plot file must end in .svg or .png; argument: --plot/,

@@ -102,8 +102,13 @@ function planTarget(target: string, opts: BenchOptions) {
   let values: number[];
   if (opts.sizes !== undefined) {
     values = opts.sizes.split(',').map((s) => Number(s.trim()));
-    if (values.some((v) => !Number.isInteger(v) || v < 0))
-      fail('E_RANGE', 'sizes must be non-negative integers', { arg: '--sizes', actual: opts.sizes });
+    // Throughput at size 0 is meaningless (and the plot's x axis is log2).
+    if (values.some((v) => !Number.isInteger(v) || v < 1))
+      fail('E_RANGE', 'sizes must be positive integers', {
+        arg: '--sizes',
+        expected: 'e.g. 64,128,256',
+        actual: opts.sizes,
+      });
   } else if (preset) values = [...preset.sweep.values];
   else {
     // Powers of two up to the preset's value of the sweep parameter.
