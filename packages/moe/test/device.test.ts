@@ -1,4 +1,5 @@
 import { cpu } from '@gemmkit/backend-cpu';
+import { cuda } from '@gemmkit/backend-cuda';
 import { webgpu } from '@gemmkit/backend-webgpu';
 import {
   type Context,
@@ -27,7 +28,7 @@ import {
 let gk: Context;
 let backends: string[];
 beforeAll(async () => {
-  gk = await createContext({ backends: [webgpu(), cpu()] });
+  gk = await createContext({ backends: [cuda(), webgpu(), cpu()] });
   backends = gk.status.filter((s) => s.available).map((s) => s.name);
 });
 afterAll(() => gk.dispose());

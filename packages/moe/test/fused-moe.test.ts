@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpu } from '@gemmkit/backend-cpu';
+import { cuda } from '@gemmkit/backend-cuda';
 import { webgpu } from '@gemmkit/backend-webgpu';
 import {
   type Context,
@@ -23,7 +24,7 @@ import { FUSED_MOE_OPS, fusedMoe, loadFp8Experts } from '../src/index.js';
 
 // End to end: a small DeepSeek-style FP8 expert checkpoint (e4m3 weights + f32 weight_scale_inv 128x128) is
 // written with writeSafetensors, read back with openSafetensors + loadFp8Checkpoint, and the fused layer runs
-// on the best backend found and on cpu; both are compared with a float64 formula of the unquantized math
+// on the best backend found (cuda on the GPU host, webgpu on lavapipe in CI) and on cpu; both are compared with a float64 formula of the unquantized math
 // (x as given, the checkpoint's dequantized weights, no activation rounding).
 
 const T = 24;
@@ -37,7 +38,7 @@ let gk: Context;
 let dir: string;
 let best: string;
 beforeAll(async () => {
-  gk = await createContext({ backends: [webgpu(), cpu()] });
+  gk = await createContext({ backends: [cuda(), webgpu(), cpu()] });
   dir = await mkdtemp(join(tmpdir(), 'gemmkit-moe-'));
   // The best available backend that has every op of the fused layer (webgpu on lavapipe in CI).
   const ok = gk.status
