@@ -15,12 +15,14 @@ import { kernels } from './kernels/index.js';
 import { acquireDevice, type WebGpuOptions } from './runtime/device.js';
 import { fillWords } from './runtime/fill.js';
 import { type KernelTiming, Runtime } from './runtime/runtime.js';
+import { selfTestSubgroupMatrix } from './runtime/sgm-self-test.js';
 import { WebGpuStorage } from './runtime/storage.js';
 import { detectSubgroupMatrix, type SubgroupMatrixSupport } from './runtime/subgroup-matrix.js';
 
 /** A live webgpu backend: the core Backend plus its runtime, GPU timings and the chosen GEMM paths. */
 export interface WebGpuBackend extends Backend {
   readonly runtime: Runtime;
+  /** The subgroup-matrix config + spelling in use by the f16 GEMM path (null: f32 family only). */
   readonly subgroupMatrix: SubgroupMatrixSupport | null;
   /** Per-dispatch GPU timestamps on/off (false when the adapter lacks 'timestamp-query'). */
   setProfiling(on: boolean): boolean;
@@ -53,7 +55,12 @@ async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBacken
   const gpu = await acquireDevice(options);
   const rt = new Runtime(gpu);
   let sgm: SubgroupMatrixSupport | null = null;
-  if (options.subgroupMatrix !== false && gpu.features.subgroupMatrix && gpu.features.shaderF16) {
+  if (
+    options.subgroupMatrix !== false &&
+    gpu.features.subgroupMatrix &&
+    gpu.features.shaderF16 &&
+    gpu.features.subgroups
+  ) {
     try {
       sgm = await detectSubgroupMatrix(rt);
     } catch {
@@ -72,6 +79,7 @@ async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBacken
       subgroups: gpu.features.subgroups,
       timestampQuery: gpu.features.timestampQuery,
       subgroupMatrix: sgm ? `${sgm.config.M}x${sgm.config.N}x${sgm.config.K} ${sgm.syntax}` : false,
+      subgroupMatrixGemm: false,
       maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize,
       maxComputeWorkgroupStorageSize: gpu.limits.maxComputeWorkgroupStorageSize,
     },
@@ -82,7 +90,9 @@ async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBacken
     capabilities,
     kernels,
     runtime: rt,
-    subgroupMatrix: sgm,
+    get subgroupMatrix() {
+      return rt.sgm;
+    },
     empty(dtype: DType, shape: Shape): Tensor {
       rt.live();
       const bytes = numelOf(shape) * dtypeBytes(dtype);
@@ -117,5 +127,11 @@ async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBacken
     setProfiling: (on: boolean) => rt.setProfiling(on),
     takeTimings: () => rt.takeTimings(),
   };
+  // The f16 subgroup-matrix GEMM is used only after it reproduces the f32 family on this device.
+  if (sgm)
+    (capabilities.features as Record<string, unknown>).subgroupMatrixGemm = await selfTestSubgroupMatrix(
+      backend,
+      sgm,
+    );
   return backend;
 }

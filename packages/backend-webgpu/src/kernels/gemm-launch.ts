@@ -1,7 +1,8 @@
 import type { DType } from '@gemmkit/core';
 import type { Runtime } from '../runtime/runtime.js';
 import { outAccess } from '../wgsl/common.js';
-import { gemmSource, gemmTile } from '../wgsl/gemm.js';
+import { type GemmSpec, gemmSource, gemmTile } from '../wgsl/gemm.js';
+import { gemmSgmSource, SGM_TILE } from '../wgsl/gemm-sgm.js';
 import { pickTm } from './gemm-util.js';
 import { bindOperands, cdiv, type Operand } from './launch.js';
 import type { Params } from './params.js';
@@ -20,6 +21,8 @@ export interface GemmLaunch {
   bKContiguous: boolean;
   status?: boolean;
   tileDone?: boolean;
+  /** Loaded values are exact in f16 (f16, fp8 without scales): the subgroup-matrix path may run it. */
+  f16Exact?: boolean;
   /** Force rows per invocation (tile height 16·tm); default from maxM. */
   tm?: 1 | 2 | 4;
 }
@@ -33,13 +36,14 @@ export function launchGemm(rt: Runtime, g: GemmLaunch): void {
     access: o.write ? (o.atomic ? ('atomic' as const) : outAccess(o.store ?? 'f32')) : ('read' as const),
   }));
   if (g.status) bindings.push({ name: 'status', access: 'atomic' });
-  const key = `${g.op}|${tm}|${g.bKContiguous}|${!!g.tileDone}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
-  const { bm, bn } = gemmTile(tm);
+  const sgm = g.f16Exact && !g.tm ? rt.sgm : null;
+  const key = `${sgm ? 'sgm|' : ''}${g.op}|${tm}|${g.bKContiguous}|${!!g.tileDone}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
+  const { bm, bn } = sgm ? { bm: SGM_TILE, bn: SGM_TILE } : gemmTile(tm);
   rt.dispatch({
     key,
     label: g.op,
     source: () =>
-      gemmSource({
+      (sgm ? (spec: GemmSpec) => gemmSgmSource(spec, sgm) : gemmSource)({
         key,
         tm,
         bKContiguous: g.bKContiguous,

@@ -38,6 +38,8 @@ fn storeC(bz: u32, aux: u32, m: u32, n: u32, acc: f32) {
     maxN: plan.n,
     batches: 1,
     bKContiguous: true,
+    // Raw FP8 values are exact in f16 (scales apply in the epilogue).
+    f16Exact: true,
   });
   return out;
 };

@@ -3,6 +3,7 @@ import { type ErrorCode, fail, GemmkitError } from '@gemmkit/core';
 import { BufferPool } from './allocator.js';
 import type { AcquiredDevice } from './device.js';
 import { PipelineCache } from './pipeline-cache.js';
+import type { SubgroupMatrixSupport } from './subgroup-matrix.js';
 
 /** One kernel launch: WGSL source (built on a cache miss), storage buffers, u32 params, workgroup grid. */
 export interface Dispatch {
@@ -64,6 +65,8 @@ export class Runtime {
   #profile = false;
   #timings: KernelTiming[] = [];
   #disposed = false;
+  /** Set once the subgroup-matrix GEMM passed its self-test on this device; null = f32 family only. */
+  sgm: SubgroupMatrixSupport | null = null;
 
   constructor(gpu: AcquiredDevice) {
     this.gpu = gpu;
