@@ -60,6 +60,12 @@ export function buildKernelTable(): KernelTable {
 export function createCudaBackend(rt: CudaRuntime): CudaBackend {
   const kernels = buildKernelTable();
   const d = rt.device;
+  let jit: string;
+  try {
+    jit = rt.compiler.backend().id;
+  } catch (e) {
+    jit = `none (${(e as Error).message})`;
+  }
   const capabilities: Capabilities = {
     ops: Object.keys(kernels) as OpName[],
     dtypes: ALL_DTYPES,
@@ -76,6 +82,7 @@ export function createCudaBackend(rt: CudaRuntime): CudaBackend {
       wgmma: d.arch === 'sm_90a',
       clusters: d.clusterLaunch,
       fp8Mma: d.cc[0] * 10 + d.cc[1] >= 89,
+      jit,
     },
   };
   const backend: CudaBackend = {

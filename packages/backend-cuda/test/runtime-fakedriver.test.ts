@@ -66,6 +66,7 @@ describe('runtime on a fake driver', () => {
     expect(s.capabilities?.device).toBe('Fake H100');
     expect(s.capabilities?.arch).toBe('sm_90a');
     expect(s.capabilities?.features.smCount).toBe(132);
+    expect(s.capabilities?.features.jit).toMatch(/^nvcc.*release \d+\.\d+/);
     expect(s.capabilities?.ops).toEqual(expect.arrayContaining(['bmmFp16', 'bmmFp8']));
     expect(rt.device.maxSharedOptin).toBe(232448);
     expect(rt.device.driverVersion).toBe(13000);

@@ -94,7 +94,9 @@ export class JitCompiler {
       if (nvcc) {
         let id = 'nvcc';
         try {
-          id = execFileSync(nvcc, ['--version'], { encoding: 'utf8' }).trim().split('\n').slice(-2).join(' ');
+          id =
+            'nvcc ' +
+            execFileSync(nvcc, ['--version'], { encoding: 'utf8' }).trim().split('\n').slice(-2).join(' ');
         } catch (e) {
           reasons.push(`nvcc --version failed: ${(e as Error).message}`);
         }
