@@ -177,11 +177,13 @@ __device__ __forceinline__ float gk_pow2_scale_over(float a, float fp_max) {
   return ldexpf(1.f, e);
 }
 
-// SwiGLU + 1xG FP8 quantization: one 128-thread block per (group, row). y = silu(gate) * up in f32, recomputed
+// SwiGLU + 1xG FP8 quantization: one 128-thread block per (group, row) (m_indices may be nullptr).
+// y = silu(gate) * up in f32, recomputed
 // for the codes (nothing stored in between); s = max(amax, eps) / fp_max (or its power-of-two ceiling).
 extern "C" __global__ void __launch_bounds__(128) gk_silu_mul_quant_fp8(const void* x, int in_type, int m, int inter,
                                                                         int group, int out_type, int ue8m0,
-                                                                        float eps, uint8_t* out, float* scale) {
+                                                                        float eps, const int* m_indices,
+                                                                        uint8_t* out, float* scale) {
   const int g = blockIdx.x;
   const long long r = static_cast<long long>(blockIdx.y) * 65535 + blockIdx.z;
   if (r >= m) return;
@@ -189,6 +191,13 @@ extern "C" __global__ void __launch_bounds__(128) gk_silu_mul_quant_fp8(const vo
   const int c0 = g * group;
   const int cols = min(group, inter - c0);
   const long long base = r * 2 * inter;
+  // Padding rows (negative m_indices; the grouped GEMM never wrote them): zero codes and scale, x not read.
+  // The whole block takes this branch together, so the barrier below is never split.
+  if (m_indices != nullptr && m_indices[r] < 0) {
+    if (threadIdx.x == 0) scale[r * groups + g] = 0.f;
+    for (int c = threadIdx.x; c < cols; c += blockDim.x) out[r * inter + c0 + c] = 0;
+    return;
+  }
   auto act = [&](int c) {
     const float gate = gk_load_as(x, base + c0 + c, in_type);
     return gate / (1.f + expf(-gate)) * gk_load_as(x, base + inter + c0 + c, in_type);

@@ -64,7 +64,7 @@ function weights(w: Fp8ExpertWeights, arg: string): readonly number[] {
  * round trip, nothing read back): moeTopk → moeAlignLayout → quantPerTokenFp8(x) → moePermute (codes and
  * scales) → raggedMMoeGemm8bit (gate/up, bf16) → siluMulQuantFp8 → raggedMMoeGemm8bit (down, bf16) →
  * moeUnpermute (weighted combine, bf16). Grouped tensors have the static row bound of moeAlignLayout;
- * padding rows are skipped by both GEMMs (mIndices -1) and never read by the combine.
+ * padding rows are skipped by both GEMMs and by the activation (mIndices -1) and never read by the combine.
  */
 export function fusedMoe(gk: Context, args: FusedMoeArgs): FusedMoeResult {
   const op = 'moe.fusedMoe';
@@ -129,7 +129,7 @@ export function fusedMoe(gk: Context, args: FusedMoeArgs): FusedMoeResult {
       on,
     );
   const h = gemm(a, aScale, args.w13);
-  const act = gk.ops.siluMulQuantFp8({ x: h }, on);
+  const act = gk.ops.siluMulQuantFp8({ x: h, mIndices: layout.mIndices }, on);
   const y = gemm(act.data, act.scale.tensor, args.w2);
   const out = unpermuteOnDevice(gk, y, layout, { ...on, topkWeights: routed.topkWeights, outDtype: 'bf16' });
   return { out, topkIds: routed.topkIds, topkWeights: routed.topkWeights, layout };

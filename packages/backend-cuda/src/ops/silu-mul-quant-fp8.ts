@@ -24,6 +24,7 @@ export const siluMulQuantFp8: KernelFn<'siluMulQuantFp8'> = (plan, args, kctx) =
         i32(plan.outDtype === 'e4m3' ? TYPE.e4m3 : TYPE.e5m2),
         i32(plan.ue8m0 ? 1 : 0),
         { f32: plan.eps },
+        addr(rt, args.mIndices, 'siluMulQuantFp8.mIndices'),
         addr(rt, data, 'siluMulQuantFp8.out'),
         addr(rt, scale, 'siluMulQuantFp8.outScale'),
       ],

@@ -35,6 +35,7 @@ export const siluMulQuantFp8: KernelFn<'siluMulQuantFp8'> = (plan, args, kctx) =
   const XO = p.u32(args.x.offset);
   const DO = p.u32(data.offset);
   const SO = p.u32(scale.offset);
+  const MO = p.u32(args.mIndices?.offset ?? 0);
   const fpMax = plan.outDtype === 'e4m3' ? '448.0' : '57344.0';
   const enc = plan.outDtype === 'e4m3' ? 'enc_e4m3' : 'enc_e5m2';
   const ld = (i: string) => loadExpr('B0', plan.inDtype, i);
@@ -52,21 +53,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let r = blk / ${NG};
   let c0 = (blk % ${NG}) * ${PG};
   let cols = min(${PG}, ${PI} - c0);
+  // Padding rows (negative mIndices): zero codes and scale, x not read.
+  let pad = ${plan.masked ? `bitcast<i32>(B3[${MO} + r]) < 0i` : 'false'};
   var amax = 0.0;
-  for (var c = li; c < cols; c += 256u) { amax = max(amax, abs(act(r, c0 + c))); }
+  if (!pad) {
+    for (var c = li; c < cols; c += 256u) { amax = max(amax, abs(act(r, c0 + c))); }
+  }
   let s = fp8_scale(wg_max(li, amax), ${EPS}, ${fpMax}, ${plan.ue8m0});
-  if (li == 0u) { B2[${SO} + blk] = bitcast<u32>(s); }
+  if (li == 0u) { B2[${SO} + blk] = bitcast<u32>(select(s, 0.0, pad)); }
   for (var c = li; c < cols; c += 256u) {
-    B1_put8(${DO} + r * ${PI} + c0 + c, ${enc}(act(r, c0 + c) / s, true));
+    var code = 0u;
+    if (!pad) { code = ${enc}(act(r, c0 + c) / s, true); }
+    B1_put8(${DO} + r * ${PI} + c0 + c, code);
   }
 }`;
   launchMoe(rt, {
-    key: `siluMulQuantFp8|${plan.inDtype}|${plan.outDtype}|${plan.ue8m0}`,
+    key: `siluMulQuantFp8|${plan.inDtype}|${plan.outDtype}|${plan.ue8m0}|${plan.masked}`,
     label: 'siluMulQuantFp8',
     operands: [
       { t: args.x, arg: 'siluMulQuantFp8.x', access: 'read' },
       { t: data, arg: 'siluMulQuantFp8.out', write: true, access: 'atomic' },
       { t: scale, arg: 'siluMulQuantFp8.outScale', write: true, access: 'write' },
+      { t: args.mIndices ?? args.x, arg: 'siluMulQuantFp8.mIndices', access: 'read' },
     ],
     status: false,
     body,

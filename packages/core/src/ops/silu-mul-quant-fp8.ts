@@ -15,6 +15,11 @@ export interface SiluMulQuantFp8Args {
   ue8m0?: boolean;
   /** Lower clamp of each group's amax (default 1e-4). */
   eps?: number;
+  /**
+   * `[M]` i32 expert id per row (moeAlignLayout's `mIndices`): rows with a negative id are padding — their
+   * codes and scales are written as 0 without reading x (the grouped GEMM left them unwritten).
+   */
+  mIndices?: Tensor;
   /** `[M, I]` FP8 output. */
   out?: Tensor;
   /** `[M, ceil(I/G)]` f32 scales, K-major. */
@@ -30,6 +35,7 @@ export interface SiluMulQuantFp8Plan {
   outDtype: 'e4m3' | 'e5m2';
   ue8m0: boolean;
   eps: number;
+  masked: boolean;
 }
 
 const OP = 'siluMulQuantFp8';
@@ -42,7 +48,8 @@ export const siluMulQuantFp8 = defineOp<SiluMulQuantFp8Args, SiluMulQuantFp8Plan
     'bf16); then per row m and group g of G columns (partial last group): amax = max |y[m, gG..gG+G)|, ' +
     's[m, g] = f32(max(amax, eps) / fpMax) (ue8m0: 2^ceil(log2(max(amax, eps) / fpMax))), ' +
     'data[m, c] = fp8(y[m, c] / s[m, g]) RNE saturating — the same rule as quantPerTokenFp8 applied to y. ' +
-    'The reference computes y, amax and the quotient in float64; devices in f32. Scales `[M, ceil(I/G)]` f32.',
+    'The reference computes y, amax and the quotient in float64; devices in f32. Scales `[M, ceil(I/G)]` f32. ' +
+    'With mIndices, rows whose id is negative get zero codes and zero scales and x is not read there.',
   validate(args) {
     moeOperand(args.x, `${OP}.x`, MOE_FLOAT_DTYPES, [undefined, undefined], ['M', '2I']);
     const [m, twoI] = args.x.shape;
@@ -58,6 +65,7 @@ export const siluMulQuantFp8 = defineOp<SiluMulQuantFp8Args, SiluMulQuantFp8Plan
     const ue8m0 = boolOption(args.ue8m0, `${OP}.ue8m0`, false);
     const eps = epsOption(args.eps, `${OP}.eps`);
     const groups = ceilDiv(inter, groupSize);
+    if (args.mIndices !== undefined) moeOperand(args.mIndices, `${OP}.mIndices`, ['i32'], [m], ['M']);
     moeOut(args.out, `${OP}.out`, outDtype, [m, inter]);
     moeOut(args.outScale, `${OP}.outScale`, 'f32', [m, groups]);
     return {
@@ -69,6 +77,7 @@ export const siluMulQuantFp8 = defineOp<SiluMulQuantFp8Args, SiluMulQuantFp8Plan
       outDtype,
       ue8m0,
       eps,
+      masked: args.mIndices !== undefined,
     };
   },
   flops: (p) => 8 * p.m * p.inter,

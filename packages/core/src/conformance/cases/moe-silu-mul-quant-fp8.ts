@@ -1,5 +1,5 @@
 import type { QuantResult } from '../../ops/quant-common.js';
-import { randomTensor } from '../../random.js';
+import { randomTensor, tensorFrom } from '../../random.js';
 import { Tensor } from '../../tensor.js';
 import { type BadInputCase, type ConformanceCase, TOLERANCE } from '../types.js';
 import { bad, spreadInput } from './quant-helpers.js';
@@ -26,6 +26,16 @@ export const siluMulQuantFp8Cases: ConformanceCase<typeof op>[] = [
   c('group 64, m=3 I=96', (s) => ({ x: spreadInput('f32', [3, 192], s), groupSize: 64 })),
   c('tiny values clamp at eps', (s) => ({ x: randomTensor('f32', [2, 256], { seed: s, std: 1e-4 }) })),
   c('m=0', () => ({ x: Tensor.host('bf16', [0, 256]) })),
+  c('padding rows (mIndices -1) hold NaN and come out zero', (s) => {
+    const x = spreadInput('bf16', [8, 256], s);
+    // NaN in the padding rows, as an unwritten grouped-GEMM output would hold: they must not be read.
+    const bytes = x.hostBytes().slice();
+    for (const r of [2, 5, 6]) bytes.fill(0xff, r * 512, (r + 1) * 512);
+    return {
+      x: Tensor.host('bf16', [8, 256], bytes),
+      mIndices: tensorFrom('i32', [8], [0, 0, -1, 1, 1, -1, -1, 3]),
+    };
+  }),
   c('given outputs', (s) => ({
     x: spreadInput('bf16', [3, 256], s),
     out: Tensor.host('e4m3', [3, 128]),
@@ -60,6 +70,14 @@ export const siluMulQuantFp8BadInputs: BadInputCase<typeof op>[] = [
   bad(op, 'outScale of wrong shape', 'E_SHAPE', `${op}.outScale`, (s) => ({
     x: x(s),
     outScale: Tensor.host('f32', [4, 2]),
+  })),
+  bad(op, 'mIndices of wrong length', 'E_SHAPE', `${op}.mIndices`, (s) => ({
+    x: x(s),
+    mIndices: tensorFrom('i32', [3], [0, 0, 0]),
+  })),
+  bad(op, 'mIndices of i64', 'E_DTYPE', `${op}.mIndices`, (s) => ({
+    x: x(s),
+    mIndices: randomTensor('i64', [4], { seed: s, low: 0, high: 2 }),
   })),
   bad(op, 'outScale of ue8m0 bytes', 'E_DTYPE', `${op}.outScale`, (s) => ({
     x: x(s),
