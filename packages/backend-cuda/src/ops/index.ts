@@ -15,6 +15,7 @@ import { mmFp8 } from './mm-fp8.js';
 import { moeAlignLayout } from './moe-align-layout.js';
 import { moePermute } from './moe-permute.js';
 import { moeTopk } from './moe-topk.js';
+import { moeUnpermute } from './moe-unpermute.js';
 import { quantMxfp4 } from './quant-mxfp4.js';
 import { quantNvfp4 } from './quant-nvfp4.js';
 import { quantPerBlockFp8 } from './quant-per-block-fp8.js';
@@ -53,6 +54,7 @@ export const kernels: KernelTable = {
   moeAlignLayout,
   moePermute,
   moeTopk,
+  moeUnpermute,
   quantMxfp4,
   quantNvfp4,
   quantPerBlockFp8,
