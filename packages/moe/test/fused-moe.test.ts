@@ -20,7 +20,7 @@ import {
   writeSafetensors,
 } from '@gemmkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUSED_MOE_OPS, fusedMoe, loadFp8Experts } from '../src/index.js';
+import { FUSED_MOE_OPS, fusedMoe, loadFp8Experts, topkRouting } from '../src/index.js';
 
 // End to end: a small DeepSeek-style FP8 expert checkpoint (e4m3 weights + f32 weight_scale_inv 128x128) is
 // written with writeSafetensors, read back with openSafetensors + loadFp8Checkpoint, and the fused layer runs
@@ -69,11 +69,11 @@ function fp8Weight(n: number, k: number, std: number, rng: Random) {
   };
 }
 
-async function writeCheckpoint(seed: number) {
+async function writeCheckpoint(seed: number, experts = E) {
   const rng = new Random(seed);
   const tensors: Record<string, Tensor> = {};
   const deq: { gate: Float64Array; up: Float64Array; down: Float64Array }[] = [];
-  for (let e = 0; e < E; e++) {
+  for (let e = 0; e < experts; e++) {
     const gate = fp8Weight(I, H, 0.06, rng);
     const up = fp8Weight(I, H, 0.06, rng);
     const down = fp8Weight(H, I, 0.09, rng);
@@ -87,21 +87,25 @@ async function writeCheckpoint(seed: number) {
     }
     deq.push({ gate: gate.deq, up: up.deq, down: down.deq });
   }
-  tensors['model.layers.3.mlp.gate.weight'] = tensorFrom('bf16', [E, H], new Float64Array(E * H).fill(0.5));
-  const path = join(dir, `experts-${seed}.safetensors`);
+  tensors['model.layers.3.mlp.gate.weight'] = tensorFrom(
+    'bf16',
+    [experts, H],
+    new Float64Array(experts * H).fill(0.5),
+  );
+  const path = join(dir, `experts-${seed}-${experts}.safetensors`);
   await writeFileBytes(path, writeSafetensors(tensors, { format: 'pt' }));
   return { path, deq };
 }
 
 /** Router logits with well separated entries (f32 and float64 routing agree). */
-function logits(seed: number): Tensor {
+function logits(seed: number, experts = E): Tensor {
   const rng = new Random(seed);
-  const v = new Float64Array(T * E);
+  const v = new Float64Array(T * experts);
   for (let t = 0; t < T; t++) {
-    const perm = [0, 1, 2, 3].sort(() => rng.uniform() - 0.5);
-    for (let e = 0; e < E; e++) v[t * E + e] = perm[e] * 0.4 + rng.uniform() * 0.01;
+    const perm = Array.from({ length: experts }, (_, e) => e).sort(() => rng.uniform() - 0.5);
+    for (let e = 0; e < experts; e++) v[t * experts + e] = perm[e] * 0.4 + rng.uniform() * 0.01;
   }
-  return tensorFrom('f32', [T, E], v);
+  return tensorFrom('f32', [T, experts], v);
 }
 
 /** Float64 reference: softmax top-k (renormalized), SwiGLU experts on the dequantized weights, combine. */
@@ -139,6 +143,26 @@ function reference(
     }
   }
   return { out, ids };
+}
+
+/** One SwiGLU expert in float64 on the dequantized weights: down(silu(gate·x) · up·x). */
+function expert(
+  x: Float64Array,
+  d: { gate: Float64Array; up: Float64Array; down: Float64Array },
+): Float64Array {
+  const act = new Float64Array(I);
+  for (let i = 0; i < I; i++) {
+    let g = 0;
+    let u = 0;
+    for (let h = 0; h < H; h++) {
+      g += x[h] * d.gate[i * H + h];
+      u += x[h] * d.up[i * H + h];
+    }
+    act[i] = (g / (1 + Math.exp(-g))) * u;
+  }
+  const y = new Float64Array(H);
+  for (let h = 0; h < H; h++) for (let i = 0; i < I; i++) y[h] += act[i] * d.down[h * I + i];
+  return y;
 }
 
 describe('fusedMoe with a DeepSeek-style FP8 checkpoint', () => {
@@ -190,6 +214,44 @@ describe('fusedMoe with a DeepSeek-style FP8 checkpoint', () => {
     // The device run and the cpu reference run agree far more closely than either does with the formula.
     expect(calcDiff(results[best], results.cpu)).toBeLessThan(1e-4);
     await reader.close();
+  });
+
+  it('DeepSeek-V3 routing (sigmoid + bias, 4 groups of 2, best 2, scale 2.5) on the fused layer', async () => {
+    const experts = 8;
+    const { path, deq } = await writeCheckpoint(12, experts);
+    const reader = await openSafetensors(path);
+    const { w13, w2 } = loadFp8Experts(loadFp8Checkpoint(await reader.loadMany()), experts, {
+      prefix: PREFIX,
+    });
+    await reader.close();
+    const x = tensorFrom(
+      'bf16',
+      [T, H],
+      Float64Array.from({ length: T * H }, (_, i) => Math.cos(i * 0.21)),
+    );
+    const lg = logits(6, experts);
+    const bias = tensorFrom('f32', [experts], [0.3, 0, 0.1, 0.25, 0, 0.05, 0.2, 0.15]);
+    const routing = { topK: K, scoring: 'sigmoid', bias, scale: 2.5, numGroups: 4, topkGroup: 2 } as const;
+    // Reference routing in float64 by the host helper, then the expert math in float64.
+    const host = topkRouting(lg, routing);
+    const ids = [...new Int32Array(host.topkIds.hostBytes().slice().buffer)];
+    const w = decodeToFloat64('f32', host.topkWeights.hostBytes());
+    const xv = decodeToFloat64('bf16', x.hostBytes());
+    const want = new Float64Array(T * H);
+    for (let t = 0; t < T; t++)
+      for (let j = 0; j < K; j++) {
+        const y = expert(xv.subarray(t * H, (t + 1) * H), deq[ids[t * K + j]]);
+        for (let h = 0; h < H; h++) want[t * H + h] += w[t * K + j] * y[h];
+      }
+    for (const backend of new Set([best, 'cpu'])) {
+      const r = fusedMoe(gk, { x, routerLogits: lg, w13, w2, routing, backend });
+      expect([...new Int32Array((await r.topkIds.toHost()).hostBytes().slice().buffer)], backend).toEqual(
+        ids,
+      );
+      const got = decodeToFloat64('bf16', (await r.out.toHost()).hostBytes());
+      expect(got.every(Number.isFinite)).toBe(true);
+      expect(calcDiff(got, want)).toBeLessThan(1e-3);
+    }
   });
 
   it('rejects mismatched weights and tokens with typed errors', () => {
