@@ -18,4 +18,4 @@ build bm128_bn192_c2_mc 128 192 5 2 "-DMULTICAST=1"
 wait
 nvcc -shared -o /tmp/gk_fp8_exp.so "${objs[@]}" -lcuda
 GK_FP8_LIB=/tmp/gk_fp8_exp.so GK_TAGS=bm128_bn128_c1,bm128_bn128_c1_g4,bm128_bn128_c1_g16,bm128_bn128_c2_mc,bm128_bn128_c2_nomc,bm128_bn192_c2_mc \
-  GK_SHAPES=4096x7168x16384,4096x4096x7168,8192x24576x1536 PYTHONUNBUFFERED=1 python3 bench.py
+  GK_SHAPES=${GK_SHAPES:-4096x7168x16384,4096x4096x7168,8192x24576x1536} PYTHONUNBUFFERED=1 python3 bench.py
