@@ -1,6 +1,7 @@
 import type { KernelFn } from '@gemmkit/core';
 import { addr, cdiv, i32, i64, kernelFrom, outTensor, requireContiguous, rtOf } from './common.js';
 import { MQA, MQA_BLOCK } from './indexer.js';
+import { launchSm90MqaLogits, sm90MqaLogitsApplies } from './sm90/mqa-logits-sm90.js';
 
 /** fp8MqaLogits (non-paged lightning indexer); key ranges are clamped to [0, SKv] and flagged when bad. */
 export const fp8MqaLogits: KernelFn<'fp8MqaLogits'> = (plan, args, kctx) => {
@@ -16,6 +17,10 @@ export const fp8MqaLogits: KernelFn<'fp8MqaLogits'> = (plan, args, kctx) => {
   ] as const)
     requireContiguous(t, `fp8MqaLogits.${n}`);
   if (plan.seqLen === 0 || plan.seqLenKv === 0) return out;
+  if (sm90MqaLogitsApplies(rt, plan, args)) {
+    launchSm90MqaLogits(rt, plan, args, out);
+    return out;
+  }
   const k = kernelFrom(rt, MQA, plan.dim === 64 ? 'gk_mqa_logits_d64' : 'gk_mqa_logits_d128');
   k.launch({
     grid: [cdiv(plan.seqLenKv, MQA_BLOCK), plan.seqLen],

@@ -1,6 +1,7 @@
 import { fail, type KernelFn } from '@gemmkit/core';
 import { addr, cdiv, i32, i64, kernelFrom, outTensor, requireContiguous, rtOf } from './common.js';
 import { MQA, MQA_BLOCK } from './indexer.js';
+import { launchSm90PagedMqaLogits, sm90PagedMqaLogitsApplies } from './sm90/mqa-logits-sm90.js';
 
 /**
  * fp8PagedMqaLogits: one CTA per (query row, 128 positions). Context lengths beyond maxContextLen or the block
@@ -20,6 +21,10 @@ export const fp8PagedMqaLogits: KernelFn<'fp8PagedMqaLogits'> = (plan, args, kct
     });
   const rows = plan.batch * plan.nextN;
   if (rows === 0 || plan.maxContextLen === 0) return out;
+  if (sm90PagedMqaLogitsApplies(rt, plan, args)) {
+    launchSm90PagedMqaLogits(rt, plan, args, out);
+    return out;
+  }
   const ctxS0 = args.contextLens.strides[0] ?? 0;
   const ctxS1 = plan.twoD ? args.contextLens.strides[1] : 0;
   const k = kernelFrom(rt, MQA, plan.dim === 64 ? 'gk_paged_mqa_logits_d64' : 'gk_paged_mqa_logits_d128');

@@ -1,7 +1,9 @@
 import { fail } from '@gemmkit/core';
 import { MMA, SCALE, T } from './codes.js';
+import { SM90_FP4_INSTANCES } from './sm90/fp4-gemm-sm90.js';
 import { SM90_FP8_INSTANCES } from './sm90/fp8-gemm-sm90.js';
 import { SM90_GROUPED_INSTANCES } from './sm90/grouped-fp8-sm90.js';
+import { SM90_MQA_INSTANCES } from './sm90/mqa-logits-sm90.js';
 
 /**
  * Every kernel instantiation the launchers can choose: one list, shared by the launchers (which pick from it)
@@ -116,6 +118,8 @@ export const KERNEL_INSTANCES: readonly KernelInstance[] = Object.freeze([
   ...buildGemmInstances(),
   ...SM90_FP8_INSTANCES,
   ...SM90_GROUPED_INSTANCES,
+  ...SM90_MQA_INSTANCES,
+  ...SM90_FP4_INSTANCES,
   {
     file: 'mqa_logits.cu',
     names: [

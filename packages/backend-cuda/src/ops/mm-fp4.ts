@@ -2,6 +2,7 @@ import { fail, type KernelFn } from '@gemmkit/core';
 import { ENC, MAP, MMA, SCALE, T } from './codes.js';
 import { addr, cdiv, launchGemm, outTensor, pickTile, rtOf } from './common.js';
 import { defaultGemmParams } from './gemm-params.js';
+import { launchSm90Fp4Gemm, sm90Fp4GemmApplies } from './sm90/fp4-gemm-sm90.js';
 
 /**
  * mmFp4: NVFP4 (e4m3 per 16) / MXFP4 (ue8m0 per 32) x FP4, or W4A16 (bf16 activations). e2m1 values are
@@ -25,6 +26,10 @@ export const mmFp4: KernelFn<'mmFp4'> = (plan, args, kctx) => {
       expected: 'strides[1] = 1',
       actual: args.a.strides,
     });
+  if (sm90Fp4GemmApplies(rt, plan, args, out)) {
+    launchSm90Fp4Gemm(rt, plan, args, out);
+    return out;
+  }
   const enc = plan.scaleDtype === 'e4m3' ? ENC.e4m3 : ENC.ue8m0;
   const swz = plan.scaleLayout === 'swizzle128x4' ? 1 : 0;
   const kpad = cdiv(plan.k / plan.vec, 4) * 4;

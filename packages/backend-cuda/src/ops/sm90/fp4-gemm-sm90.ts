@@ -171,7 +171,14 @@ export function sm90Fp4GemmApplies(
   args?: MmFp4Args,
   out?: Tensor,
 ): boolean {
-  if (rt.device.arch !== 'sm_90a' || plan.k % 32 !== 0 || plan.m >= 2 ** 31 || plan.n >= 2 ** 31)
+  // GEMMKIT_CUDA_SM90=0 forces the portable kernel (A/B comparisons on Hopper).
+  if (
+    rt.device.arch !== 'sm_90a' ||
+    process.env.GEMMKIT_CUDA_SM90 === '0' ||
+    plan.k % 32 !== 0 ||
+    plan.m >= 2 ** 31 ||
+    plan.n >= 2 ** 31
+  )
     return false;
   if (!args) return true;
   const kRow = plan.aKind === 'bf16' ? plan.k : plan.k / 2;

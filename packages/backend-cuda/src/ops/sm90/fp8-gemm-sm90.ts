@@ -48,6 +48,7 @@ export function chooseSm90Config(m: number, n: number, k: number, smCount: numbe
 export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan): boolean {
   return (
     rt.device.arch === 'sm_90a' &&
+    process.env.GEMMKIT_CUDA_SM90 !== '0' && // forces the portable kernel (A/B comparisons on Hopper)
     plan.granularity[1] === 128 &&
     plan.granularity[2] === 128 &&
     plan.k % 16 === 0
