@@ -78,7 +78,7 @@ extern "C" int gk_scale_gather(const float* src, float* dst, int groups, int row
                                cudaStream_t stream) {
   const long total = (long)rows_pad * cols;
   sm90_grouped_scale_gather<<<(unsigned)((total + 255) / 256), 256, 0, stream>>>(
-      src, dst, groups, rows, rows_pad, cols, group, src_bat, src_row, src_col, dst_row, dst_col);
+      src, dst, groups, rows, rows_pad, cols, group, src_bat, src_row, src_col, dst_row, dst_col, rows);
   cudaError_t ce = cudaGetLastError();
   return ce == cudaSuccess ? 0 : 1000 + (int)ce;
 }

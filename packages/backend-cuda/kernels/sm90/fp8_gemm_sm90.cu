@@ -346,7 +346,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           // Grouped: A rows of the tile's expert (packed or [E*maxM] rows), B rows e*N + n of the [E*N, K] map.
           tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, gt.a_row);
           tma_load_2d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kb * BLOCK_K, gt.b_row);
-          tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], gt.a_row, kb);
+          tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], gt.sfa_col, kb);
 #endif
 #if MODE != 0
 #elif !MULTICAST

@@ -134,12 +134,14 @@ extern "C" __global__ void __launch_bounds__(LIST_THREADS) sm90_grouped_block_li
 }
 
 // dst[r * dst_row + j * dst_col] = src[b * src_bat + (i / group) * src_row + j * src_col] with r = b * rows + i,
-// for r < groups * rows and j < cols; rows r in [groups * rows, rows_pad) are zeroed. Turns the [E, maxM, kb] /
+// for r < groups * rows, i < src_rows and j < cols; every other row r < rows_pad is zeroed. Turns the [E, maxM, kb] /
 // [M, kb] A scales into the MN-major TMA-aligned [kb][rows_pad] layout, and [E, nb, kb] B scales into K-major.
+// Masked mode passes rows = roundup(maxM, 4) > src_rows = maxM: each expert's scale column then starts 16-byte
+// aligned, as the TMA load of a tile's scales needs (an unaligned start faults with an illegal instruction).
 extern "C" __global__ void sm90_grouped_scale_gather(const float* __restrict__ src, float* __restrict__ dst,
                                                      int groups, int rows, int rows_pad, int cols, int group,
                                                      long src_bat, long src_row, long src_col, long dst_row,
-                                                     long dst_col) {
+                                                     long dst_col, int src_rows) {
   const long idx = (long)blockIdx.x * blockDim.x + threadIdx.x;
   if (idx >= (long)rows_pad * cols) return;
   const long r = idx % rows_pad;
@@ -147,7 +149,7 @@ extern "C" __global__ void sm90_grouped_scale_gather(const float* __restrict__ s
   float v = 0.0f;
   if (r < (long)groups * rows) {
     const long b = r / rows, i = r % rows;
-    v = src[b * src_bat + (i / group) * src_row + j * src_col];
+    if (i < src_rows) v = src[b * src_bat + (i / group) * src_row + j * src_col];
   }
   dst[r * dst_row + j * dst_col] = v;
 }

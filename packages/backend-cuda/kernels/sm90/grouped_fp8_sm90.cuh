@@ -7,14 +7,16 @@
 //   Padding blocks are not in the list at all, so no CTA spends time on them. `gidx` = m_indices (per_token
 //   mode, rows whose id differs from the block's expert are not stored) or nullptr (psum/per_expert: the first
 //   `rows` rows of the block are the expert's).
-// MODE 2, masked: A [E, maxM, K] seen as [E*maxM, K] (M = maxM); `gidx` = masked_m[E]. Tiles enumerate only rows
+// MODE 2, masked: A [E, maxM, K] seen as [E*maxM, K] (M = maxM), A scales [kb][E * roundup(maxM, 4)];
+//   `gidx` = masked_m[E]. Tiles enumerate only rows
 //   < masked_m[e] (clamped to [0, maxM]): the scheduler walks the experts with a cursor, as tiles only grow.
 // B [E, N, K] is one 2D tensor map over [E*N, K]: expert e's row n is e*N + n. An N edge tile reads rows of
 // expert e+1 (or TMA zero fill after the last): they only feed columns >= N, which are never stored.
 #include "../common/status.cuh"
 
 struct GTile {
-  int a_row;      // first row of the tile in A's 2D view (also the A-scale column)
+  int a_row;      // first row of the tile in A's 2D view
+  int sfa_col;    // first column of the tile's A scales ([kb][rows_pad], 16-byte aligned for TMA)
   int b_row;      // first row of the tile in B's [E*N, K] view
   int nb;         // N block inside the expert
   int group;      // expert
@@ -53,6 +55,7 @@ struct GroupedSched {
     raster(tile, count, i, nb);
     const int4 b = __ldg(reinterpret_cast<const int4*>(gmeta + 4) + i);
     t.a_row = b.x;
+    t.sfa_col = b.x;  // blocks start at multiples of BLOCK_M
     t.group = b.y;
     t.rows = b.z;
     t.m0 = b.x;
@@ -78,6 +81,7 @@ struct GroupedSched {
     t.group = c.group;
     t.m0 = mb * BLOCK_M;
     t.a_row = c.group * M + t.m0;
+    t.sfa_col = c.group * ((M + 3) & ~3) + t.m0;  // the launcher pads each expert's scales to 4 rows
     t.rows = min(BLOCK_M, c.mm - t.m0);
     t.nb = nb;
     t.b_row = c.group * N + nb * BLOCK_N;

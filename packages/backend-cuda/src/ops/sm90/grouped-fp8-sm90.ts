@@ -132,6 +132,8 @@ function gatherScales(
   experts: number,
   nb: number,
   kb: number,
+  /** Rows of A scales per group in the gathered layout (≥ rowsA; the rows past rowsA are zero). */
+  rowsStride = rowsA,
 ) {
   const gather = rt.getKernel({ file: GROUPED_FILE, name: 'sm90_grouped_scale_gather', arch: 'sm_90a' });
   const sfa = rt.alloc(kb * rowsPad * 4);
@@ -145,7 +147,7 @@ function gatherScales(
       aScale,
       sfa.ptr,
       { i32: groupsA },
-      { i32: rowsA },
+      { i32: rowsStride },
       { i32: rowsPad },
       { i32: kb },
       { i32: 1 },
@@ -154,6 +156,7 @@ function gatherScales(
       { i64: aCol },
       { i64: 1 },
       { i64: rowsPad },
+      { i32: rowsA },
     ],
   });
   const [bBat, bRow, bCol] = st(bScale);
@@ -173,6 +176,7 @@ function gatherScales(
       { i64: bCol },
       { i64: kb },
       { i64: 1 },
+      { i32: nb },
     ],
   });
   return { sfa, sfb };
@@ -407,7 +411,9 @@ export function launchSm90Masked(rt: CudaRuntime, l: Sm90MaskedLaunch): number {
   if (l.experts === 0 || l.maxM === 0 || l.n === 0) return cfg.blockN;
   const kb = cdiv(l.k, 128);
   const rowsA = l.experts * l.maxM;
-  const rowsPad = cdiv(rowsA, 4) * 4;
+  // Each expert's A scales start 16-byte aligned (TMA): maxM rounded up to 4 rows, the extra rows zero.
+  const maxMPad = cdiv(l.maxM, 4) * 4;
+  const rowsPad = l.experts * maxMPad;
   const { sfa, sfb } = gatherScales(
     rt,
     l.aScale,
@@ -418,6 +424,7 @@ export function launchSm90Masked(rt: CudaRuntime, l: Sm90MaskedLaunch): number {
     l.experts,
     cdiv(l.n, 128),
     kb,
+    maxMPad,
   );
   launchGrouped(rt, {
     op: l.op,
