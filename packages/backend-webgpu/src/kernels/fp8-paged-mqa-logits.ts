@@ -45,11 +45,22 @@ export const fp8PagedMqaLogits: KernelFn<'fp8PagedMqaLogits'> = (plan, args, kct
   const PAGE = p.u32(plan.blockKv * (plan.dim + 4));
   const clAt = (idx: string) => linearAt(p, args.contextLens, idx);
   const lenExpr = plan.twoD ? `bitcast<i32>(CL[${clAt('i')}])` : `bitcast<i32>(CL[${clAt('b')}])`;
+  const countExpr = plan.twoD ? 'raw' : `raw - i32(${T}) + i32(t) + 1i`;
   const body = `${sched}
+fn length_ok(i: u32) -> bool {
+  let b = i / ${T}; let t = i % ${T};
+  let raw = ${lenExpr};
+  let count = ${countExpr};
+  return raw >= 0i && count <= i32(${W_});
+}
 fn item(idx: u32) {
   let total = ${ROWS} * ${W_};
   if (idx >= total) {
-    // Schedule check rows.
+    // Schedule check rows. A bad length is reported as such (by the position invocations), never as the
+    // schedule mismatch it also causes: one deterministic error whatever order the invocations run in.
+    for (var i = 0u; i < ${ROWS}; i++) {
+      if (!length_ok(i)) { return; }
+    }
     let r = idx - total;
     let want = sched_row(r);
     let got = vec2<u32>(SMD[${SM.at('r', '0u')}], SMD[${SM.at('r', '1u')}]);
@@ -59,7 +70,7 @@ fn item(idx: u32) {
   let i = idx / ${W_}; let j = idx % ${W_};
   let b = i / ${T}; let t = i % ${T};
   let raw = ${lenExpr};
-  var count = ${plan.twoD ? 'raw' : `raw - i32(${T}) + i32(t) + 1i`};
+  var count = ${countExpr};
   if (j == 0u && (raw < 0i || count > i32(${W_}))) { raise_status(${siteL}, bitcast<u32>(raw)); }
   count = clamp(count, 0i, i32(${W_}));
   let o = ${O.at('i', 'j')};
