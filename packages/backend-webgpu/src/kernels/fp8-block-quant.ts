@@ -84,7 +84,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var e = li; e < n; e += 256u) {
     let r = r0 + e / cols; let c = c0 + e % cols;
     let v = ${loadExpr('X', inDtype, X.at('b', 'r', 'c'))};
-    D_put8(${D.at('b', 'r', 'c')}, ${enc}(v / s, true));
+    D_put8(${D.at('b', 'r', 'c')}, ${enc}(div_rn(v, s), true));
   }
 }`;
   const ops = [

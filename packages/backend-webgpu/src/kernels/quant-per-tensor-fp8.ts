@@ -35,7 +35,7 @@ fn item(i: u32) {
     SO[${oi}] = bitcast<u32>(s);
     ${args.scale ? `if (!(s > 0.0 && s <= 3.4028234663852886e38)) { raise_status(${site}, bitcast<u32>(s)); }` : ''}
   }
-  if (i < ${NUM}) { D_put8(${D} + i, ${enc}(${loadExpr('X', args.x.dtype, xi)} / s, true)); }
+  if (i < ${NUM}) { D_put8(${D} + i, ${enc}(div_rn(${loadExpr('X', args.x.dtype, xi)}, s), true)); }
 }`;
   launchMap(rt, {
     op: OP,

@@ -63,7 +63,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (li == 0u) { B2[${SO} + blk] = bitcast<u32>(select(s, 0.0, pad)); }
   for (var c = li; c < cols; c += 256u) {
     var code = 0u;
-    if (!pad) { code = ${enc}(act(r, c0 + c) / s, true); }
+    if (!pad) { code = ${enc}(div_rn(act(r, c0 + c), s), true); }
     B1_put8(${DO} + r * ${PI} + c0 + c, code);
   }
 }`;
