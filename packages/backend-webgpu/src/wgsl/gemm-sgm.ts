@@ -26,9 +26,12 @@ export function gemmSgmSource(spec: GemmSpec, sgm: SubgroupMatrixSupport): strin
   const bLoad = spec.bKContiguous
     ? `let nn = idx / ${BK}u; let kk = idx % ${BK}u;`
     : `let kk = idx / ${T}u; let nn = idx % ${T}u;`;
+  // Offsets derive from the subgroup index (li / sgSize): uniform per subgroup, which Tint's analysis cannot
+  // see (it only knows workgroup uniformity) — the self-test checks the path bit for bit before it is used.
   return `enable f16;
 enable subgroups;
 enable chromium_experimental_subgroup_matrix;
+diagnostic(off, chromium.subgroup_matrix_uniformity);
 ${WGSL_PARAMS}
 ${declareBindings(spec.bindings)}
 ${WGSL_CODEC}
