@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Host cost of launching an op from Node on the CUDA backend (issue: < 10 µs per launch). Small problems, so
+// the GPU never limits the loop; 500 calls per batch stay far below the driver's launch queue depth. Reports
+// the median over batches of host µs per call, with validate 'fast' (the production setting) and 'full'
+// (host-side index checks; reads device index data back, so it syncs), and with / without a given `out`.
+//
+//   node gpu-tier-launch.mjs [--out launch.json]     (from the GPU bundle, like gpu-tier-run.mjs)
+import { writeFileSync } from 'node:fs';
+import { createContext, randn, Tensor, tensorFrom } from '@gemmkit/core';
+
+const argv = process.argv.slice(2);
+const outFile = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined;
+const BACKEND = argv.includes('--backend') ? argv[argv.indexOf('--backend') + 1] : 'cuda';
+const CALLS = 500;
+const BATCHES = 7;
+
+const workloads = {
+  'bmmFp16 bf16 1x64x64x64 (cuBLASLt)': () => ({
+    a: randn('bf16', [1, 64, 64], 1),
+    b: randn('bf16', [1, 64, 64], 2).transpose(1, 2),
+    outDtype: 'bf16',
+  }),
+  'mmFp8 e4m3 64x64x64': () => ({
+    a: randn('e4m3', [64, 64], 3),
+    b: randn('e4m3', [64, 64], 4).transpose(0, 1),
+    outDtype: 'bf16',
+  }),
+  'gemmFp8NtGroupwise 64x256x256 (sm90 on Hopper)': () => ({
+    a: randn('e4m3', [64, 256], 5),
+    b: randn('e4m3', [256, 256], 6),
+    aScale: tensorFrom('f32', [64, 2], new Float64Array(128).fill(0.01)),
+    bScale: tensorFrom('f32', [2, 2], new Float64Array(4).fill(0.02)),
+    outDtype: 'bf16',
+  }),
+  'quantPerTokenFp8 bf16 64x256': () => ({ x: randn('bf16', [64, 256], 7) }),
+  'moePermute bf16 64x128': () => ({
+    x: randn('bf16', [32, 128], 8),
+    tokenOf: tensorFrom(
+      'i32',
+      [64],
+      Array.from({ length: 64 }, (_, i) => (i % 3 === 2 ? -1 : i % 32)),
+    ),
+  }),
+};
+const OPS = {
+  'bmmFp16 bf16 1x64x64x64 (cuBLASLt)': 'bmmFp16',
+  'mmFp8 e4m3 64x64x64': 'mmFp8',
+  'gemmFp8NtGroupwise 64x256x256 (sm90 on Hopper)': 'gemmFp8NtGroupwise',
+  'quantPerTokenFp8 bf16 64x256': 'quantPerTokenFp8',
+  'moePermute bf16 64x128': 'moePermute',
+};
+
+const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+const rows = [];
+for (const validate of ['fast', 'full']) {
+  const factory =
+    BACKEND === 'cuda'
+      ? (await import('@gemmkit/backend-cuda')).cuda()
+      : (await import('@gemmkit/backend-cpu')).cpu(); // --backend cpu: a smoke run of the script itself
+  const gk = await createContext({ backends: [factory], validate });
+  const be = gk.get(BACKEND);
+  for (const [name, make] of Object.entries(workloads)) {
+    const op = OPS[name];
+    const args = Object.fromEntries(
+      Object.entries(make()).map(([k, v]) => [k, v instanceof Tensor ? gk.to(v, BACKEND) : v]),
+    );
+    const first = gk.run(op, args, { backend: BACKEND });
+    const out = first instanceof Tensor ? first : undefined;
+    for (const withOut of out ? [false, true] : [false]) {
+      const callArgs = withOut ? { ...args, out } : args;
+      for (let i = 0; i < 50; i++) {
+        const r = gk.run(op, callArgs, { backend: BACKEND });
+        if (!withOut && r instanceof Tensor) r.dispose();
+      }
+      await be.sync();
+      const perCall = [];
+      for (let b = 0; b < BATCHES; b++) {
+        const t0 = performance.now();
+        for (let i = 0; i < CALLS; i++) {
+          const r = gk.run(op, callArgs, { backend: BACKEND });
+          if (!withOut && r instanceof Tensor) r.dispose();
+        }
+        perCall.push(((performance.now() - t0) * 1000) / CALLS);
+        await be.sync();
+      }
+      const hostUs = median(perCall);
+      rows.push({
+        op,
+        workload: name,
+        validate,
+        out: withOut ? 'given' : 'allocated',
+        hostUs,
+        batches: perCall,
+      });
+      console.log(
+        `${hostUs.toFixed(2).padStart(8)} µs/call  validate=${validate.padEnd(4)} out=${withOut ? 'given    ' : 'allocated'}  ${name}`,
+      );
+    }
+  }
+  await gk.dispose();
+}
+if (outFile)
+  writeFileSync(outFile, JSON.stringify({ suite: 'launch-overhead', calls: CALLS, rows }, null, 2));
