@@ -35,6 +35,9 @@ node --version > "$B/node.version"
 
 echo "== app"
 node scripts/gpu-bundle.mjs
+# The commit the results will be attributed to (the runner reads it; '+dirty' when the tree had edits).
+{ git rev-parse HEAD 2>/dev/null || echo unknown; } | tr -d '\n' > "$B/commit"
+[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || printf '+dirty' >> "$B/commit"
 # dawn.node is ~21 MB raw, ~5 MB as xz: ship it compressed, gpu-tier-setup.sh unpacks it.
 find "$B/app" -name dawn.node -size +1M -exec xz -T0 -6 -f {} \;
 

@@ -4,14 +4,27 @@
 //                argument kind, clusters, >48 KiB shared memory, TMA descriptor + load, status word,
 //                events, cuBLASLt bf16/FP8 vs the CPU reference, OOM recovery, dispose/re-create
 //   jit          cold NVRTC/nvcc compile, warm start in a fresh process, concurrent processes on one cache
-//   conformance  the shared conformance + bad-input matrix of @gemmkit/core/conformance on 'cuda' vs 'cpu'
+//   conformance  the shared conformance matrix of @gemmkit/core/conformance on 'cuda' vs 'cpu'
+//   badinput     the shared bad-input matrix; after every case a small valid op on the same backend is
+//                checked against cpu (`contextAlive`), so a rejected call that broke the context fails
 //   bench        a short bench (CUDA events) of bmmFp16 / bmmFp8 through cuBLASLt
-// With --backend=webgpu it runs only the conformance matrix on the WebGPU backend instead.
-// Each check records ok/failures/details; results go to <out>/gpu-tier.json. Exit code 1 if any check fails.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// With --backend=webgpu it runs only the conformance and badinput sections on the WebGPU backend instead.
+// Options: --only=a,b (sections), --ops=a,b (ops of the conformance/badinput matrices), --deadline-s=N,
+// --results=<file name under --out> (default gpu-tier.json / gpu-tier-<backend>.json), --quick.
+// Each check records ok/failures/details; results are saved as they come (complete: false until the end).
+// Exit code 1 if any check fails.
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpu } from '@gemmkit/backend-cpu';
 import { CudaRuntime, cuda, cudaRuntimeOf } from '@gemmkit/backend-cuda';
@@ -59,10 +72,47 @@ function JIT_SPEC() {
 
 const outDir = opt('out', join(process.cwd(), 'test-output', 'gpu-tier'));
 const target = opt('backend', 'cuda');
-const resultsFile = join(outDir, target === 'cuda' ? 'gpu-tier.json' : `gpu-tier-${target}.json`);
-const only = new Set((opt('only', 'runtime,jit,conformance,bench') ?? '').split(','));
+const resultsFile = join(
+  outDir,
+  opt('results', target === 'cuda' ? 'gpu-tier.json' : `gpu-tier-${target}.json`),
+);
+const only = new Set((opt('only', 'runtime,jit,conformance,badinput,bench') ?? '').split(','));
+const opsFilter = opt('ops') ? new Set(opt('ops').split(',')) : null;
 mkdirSync(outDir, { recursive: true });
-const results = { startedAt: new Date().toISOString(), node: process.version, sections: {} };
+const results = {
+  startedAt: new Date().toISOString(),
+  node: process.version,
+  backend: target,
+  only: [...only],
+  ops: opsFilter ? [...opsFilter] : 'all',
+  complete: false,
+  host: hostInfo(),
+  commit: bundleCommit(),
+  sections: {},
+};
+
+/** GPU name and NVIDIA driver from nvidia-smi (absent on a machine without one). */
+function hostInfo() {
+  try {
+    const line = execFileSync(
+      'nvidia-smi',
+      ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20000 },
+    )
+      .trim()
+      .split('\n')[0];
+    const [gpu, driver, memory] = line.split(',').map((x) => x.trim());
+    return { gpu, driver, memory };
+  } catch (e) {
+    return { error: `nvidia-smi: ${String(e?.message ?? e).split('\n')[0]}` };
+  }
+}
+
+/** The commit the bundle was built from (written by gpu-bundle.sh next to app/). */
+function bundleCommit() {
+  const f = join(dirname(fileURLToPath(import.meta.url)), '..', 'commit');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim() : null;
+}
 let failed = 0;
 
 // Stop starting checks after --deadline-s seconds (the device call has a hard limit); what is left is listed.
@@ -91,7 +141,8 @@ async function check(section, name, fn) {
   return rec;
 }
 
-function save() {
+function save(complete = false) {
+  results.complete = complete;
   results.finishedAt = new Date().toISOString();
   results.failed = failed;
   results.notRun = notRun;
@@ -105,31 +156,121 @@ const expectEq = (fail, what, a, b) => {
   if (a !== b) fail(`${what}: expected ${b}, got ${a}`);
 };
 
-/** The shared conformance + bad-input matrix of @gemmkit/core/conformance for `name` against 'cpu'. */
-async function runConformance(c, name) {
+const caseOps = (c, name) => {
   const ops = new Set(c.get(name).capabilities.ops);
+  return (op) => ops.has(op) && (!opsFilter || opsFilter.has(op));
+};
+
+/** The shared conformance matrix of @gemmkit/core/conformance for `name` against 'cpu'. */
+async function runConformance(c, name) {
+  const has = caseOps(c, name);
   const byOp = {};
   for (const k of conformanceCases) {
-    if (!ops.has(k.op)) continue;
+    if (!has(k.op)) continue;
     await check('conformance', `${k.op}: ${k.name}`, async (fail) => {
       const r = await runConformanceCase(c, k, { backend: name, reference: 'cpu' });
       for (const f of r.failures) fail(f);
       (byOp[k.op] ??= { pass: 0, fail: 0 })[r.failures.length ? 'fail' : 'pass']++;
-      return r.metrics;
-    });
-  }
-  for (const k of badInputCases) {
-    if (!ops.has(k.op)) continue;
-    await check('bad-input', `${k.op} rejects ${k.name} with ${k.code}`, async (fail) => {
-      const r = await runBadInputCase(c, k, { backend: name });
-      for (const f of r.failures) fail(f);
+      return { op: k.op, case: k.name, metrics: r.metrics };
     });
   }
   results.conformanceSummary = byOp;
-  results.opsWithoutCases = [...ops].filter((o) => !conformanceCases.some((k) => k.op === o));
+  const ops = c.get(name).capabilities.ops;
+  results.opsWithoutCases = ops.filter((o) => !conformanceCases.some((k) => k.op === o));
+  save();
 }
 
-// --backend=webgpu: only the conformance matrix of the WebGPU backend (Dawn on the GPU host's Vulkan driver).
+/**
+ * A small valid op on backend `name`, checked against cpu: after a bad-input call it proves that the
+ * backend's context survived (a sticky CUDA error or a lost WebGPU device fails every later call).
+ * bmmFp16 64x64x128 where the backend has it, else the first conformance case of its ops.
+ */
+function makeLivenessProbe(c, name) {
+  const ops = c.get(name).capabilities.ops;
+  if (ops.includes('bmmFp16')) {
+    const host = {
+      a: randn('bf16', [1, 64, 128], 0x51),
+      b: randn('bf16', [1, 64, 128], 0x52).transpose(1, 2),
+      outDtype: 'bf16',
+    };
+    let ref = null; // cpu result, computed once
+    return {
+      name: 'bmmFp16 bf16 1x64x64x128 vs cpu',
+      async run() {
+        ref ??= await c.run('bmmFp16', host, { backend: 'cpu' }).toHost();
+        const a = moveView(c, host.a, name);
+        const b = moveView(c, host.b, name);
+        const y = c.run('bmmFp16', { a, b, outDtype: 'bf16' }, { backend: name });
+        try {
+          await c.get(name).sync();
+          const got = await y.toHost();
+          if (got.shape.join() !== ref.shape.join()) return { ok: false, error: `shape ${got.shape}` };
+          const diff = calcDiff(got, ref);
+          // calcDiff of NaN is NaN: an unwritten (poisoned) or garbage output fails here.
+          return diff <= 1e-5 ? { ok: true, diff } : { ok: false, diff, error: `calcDiff ${diff}` };
+        } finally {
+          for (const t of [a, b, y]) t.dispose?.();
+        }
+      },
+    };
+  }
+  const k = conformanceCases.find((x) => ops.includes(x.op));
+  if (!k) return null;
+  return {
+    name: `${k.op}: ${k.name} vs cpu`,
+    async run() {
+      const r = await runConformanceCase(c, k, { backend: name, reference: 'cpu' });
+      const diff = Object.values(r.metrics)[0]?.calcDiff;
+      return r.failures.length ? { ok: false, diff, error: r.failures.join('; ') } : { ok: true, diff };
+    },
+  };
+}
+
+/** The shared bad-input matrix for `name`, each case followed by the liveness probe. */
+async function runBadInput(c, name) {
+  const has = caseOps(c, name);
+  const probe = makeLivenessProbe(c, name);
+  const summary = { cases: 0, pass: 0, fail: 0, contextDead: 0, probe: probe?.name ?? null };
+  results.badinputSummary = summary;
+  const byOp = {};
+  for (const k of badInputCases) {
+    if (!has(k.op)) continue;
+    const rec = await check('badinput', `${k.op} rejects ${k.name} with ${k.code}`, async (fail) => {
+      const r = await runBadInputCase(c, k, { backend: name });
+      for (const f of r.failures) fail(f);
+      const details = { op: k.op, case: k.name, code: k.code, arg: k.arg ?? null, contextAlive: false };
+      if (!probe) {
+        fail('no liveness probe: the backend has no op with a conformance case');
+        return details;
+      }
+      const t0 = performance.now();
+      let p;
+      try {
+        p = await probe.run();
+      } catch (e) {
+        p = { ok: false, error: e instanceof GemmkitError ? `${e.code}: ${e.message}` : String(e) };
+      }
+      details.contextAlive = p.ok;
+      details.probeMs = Math.round((performance.now() - t0) * 10) / 10;
+      if (p.diff !== undefined) details.probeDiff = p.diff;
+      if (!p.ok) {
+        details.probeError = p.error;
+        fail(`context not alive after the case: ${probe.name}: ${p.error}`);
+      }
+      return details;
+    });
+    if (!rec) continue; // past the deadline
+    summary.cases++;
+    summary[rec.ok ? 'pass' : 'fail']++;
+    if (!rec.details?.contextAlive) summary.contextDead++;
+    (byOp[k.op] ??= { pass: 0, fail: 0 })[rec.ok ? 'pass' : 'fail']++;
+    if (summary.cases % 50 === 0) save();
+  }
+  results.badinputByOp = byOp;
+  save();
+}
+
+// --backend=webgpu: only the conformance and bad-input matrices of the WebGPU backend (Dawn on the GPU host's Vulkan driver).
 if (target === 'webgpu') {
   const { webgpu } = await import('@gemmkit/backend-webgpu');
   const wctx = await createContext({ backends: [webgpu(), cpu()], validate: 'full' });
@@ -138,10 +279,12 @@ if (target === 'webgpu') {
   console.log(
     `webgpu: ${st.available ? `${st.capabilities.device} ${st.capabilities.arch}` : `unavailable: ${st.reason}`}`,
   );
-  if (st.available) await runConformance(wctx, 'webgpu');
-  else failed++;
+  if (st.available) {
+    if (only.has('conformance')) await runConformance(wctx, 'webgpu');
+    if (only.has('badinput')) await runBadInput(wctx, 'webgpu');
+  } else failed++;
   await wctx.dispose();
-  save();
+  save(true);
   console.log(`\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${resultsFile}`);
   process.exit(failed ? 1 : 0);
 }
@@ -536,6 +679,8 @@ if (only.has('runtime')) {
   });
 }
 
+save();
+
 // ---------------------------------------------------------------------------------------------------
 async function timeOp(op, args, iters) {
   const onCuda = Object.fromEntries(
@@ -601,6 +746,8 @@ if (only.has('bench')) {
   }
 }
 
+save();
+
 // ---------------------------------------------------------------------------------------------------
 const runChild = (args) =>
   new Promise((resolve) => {
@@ -651,8 +798,11 @@ if (only.has('jit')) {
   }
 }
 
+save();
+
 // ---------------------------------------------------------------------------------------------------
 if (only.has('conformance')) await runConformance(ctx, 'cuda');
+if (only.has('badinput')) await runBadInput(ctx, 'cuda');
 
 save();
 await ctx.dispose();
@@ -665,6 +815,6 @@ if (only.has('runtime')) {
     rt2.dispose();
   });
 }
-save();
+save(true);
 console.log(`\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${resultsFile}`);
 process.exit(failed ? 1 : 0);
