@@ -65,6 +65,55 @@ if (argv[0] === '--jit-child') {
   process.exit(0);
 }
 
+// Sanitizer verdict (called by gpu-tier.sh --sanitize after the sanitized run): parse compute-sanitizer's
+// log and write the verdict into that run's JSON as `sanitizer`. Exit 1 unless the log says 0 errors.
+if (argv[0] === '--sanitizer-verdict') {
+  const [, jsonFile, logFile, rcText, versionFile] = argv;
+  const v = sanitizerVerdict(
+    existsSync(logFile) ? readFileSync(logFile, 'utf8') : '',
+    Number(rcText),
+    versionFile && existsSync(versionFile) ? readFileSync(versionFile, 'utf8') : '',
+  );
+  v.log = logFile.split('/').pop();
+  let doc = { complete: false, note: 'the sanitized runner wrote no JSON (crashed or killed early)' };
+  try {
+    doc = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  } catch {
+    // keep the stub: the verdict still lands in a file
+  }
+  doc.sanitizer = v;
+  writeFileSync(jsonFile, JSON.stringify(doc, null, 2));
+  console.log(
+    `sanitizer (memcheck): ${v.verdict}; errors ${v.errors ?? 'unknown'}; exit ${v.exitCode}; log ${logFile}`,
+  );
+  for (const e of v.firstErrors) console.log(`   ${e}`);
+  process.exit(v.verdict === 'clean' ? 0 : 1);
+}
+
+/** compute-sanitizer's outcome from its log text and exit status (86 = errors found, 124/137 = killed). */
+function sanitizerVerdict(log, exitCode, versionText) {
+  const sums = [...log.matchAll(/ERROR SUMMARY: (\d+) errors?/g)];
+  const errors = sums.length ? sums.reduce((n, m) => n + Number(m[1]), 0) : null;
+  // Error headers sit right after the "========= " prefix; details (backtraces) are indented further.
+  const headers = log
+    .split('\n')
+    .filter((l) => /^========= \S/.test(l) && !/ERROR SUMMARY|COMPUTE-SANITIZER|Target application/.test(l))
+    .map((l) => l.slice(10));
+  const killed = exitCode === 124 || exitCode === 137;
+  const verdict = errors === null || killed ? 'incomplete' : errors === 0 ? 'clean' : 'errors';
+  return {
+    tool: 'memcheck',
+    version: (versionText.match(/Version\s+(\S+)/) ?? [])[1] ?? null,
+    options: '--tool memcheck --leak-check no --error-exitcode 86',
+    exitCode,
+    killed,
+    errors,
+    summaries: sums.map((m) => m[0]),
+    verdict,
+    firstErrors: headers.slice(0, 20),
+  };
+}
+
 function JIT_SPEC() {
   // The project's biggest kernel (Hopper FP8 GEMM, default config) as the cold/warm compile workload.
   return { file: 'sm90/fp8_gemm_sm90.cu', name: 'fp8_gemm_sm90', arch: 'sm_90a' };
