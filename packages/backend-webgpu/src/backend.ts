@@ -128,10 +128,11 @@ async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBacken
     takeTimings: () => rt.takeTimings(),
   };
   // The f16 subgroup-matrix GEMM is used only after it reproduces the f32 family on this device.
-  if (sgm)
-    (capabilities.features as Record<string, unknown>).subgroupMatrixGemm = await selfTestSubgroupMatrix(
-      backend,
-      sgm,
-    );
+  if (sgm) {
+    const test = await selfTestSubgroupMatrix(backend, sgm);
+    const features = capabilities.features as Record<string, unknown>;
+    features.subgroupMatrixGemm = test.ok;
+    if (test.reason) features.subgroupMatrixGemmError = test.reason;
+  }
   return backend;
 }

@@ -19,12 +19,13 @@ function operand(shape: number[], seed: number): Tensor {
 
 /**
  * Run one GEMM on the subgroup-matrix path and on the f32 family; keep the path only when it compiles, runs
- * and agrees exactly (the products and sums are exact in f16·f16→f32). Any failure leaves rt.sgm null.
+ * and agrees exactly (the products and sums are exact in f16·f16→f32). Any failure leaves rt.sgm null and
+ * says why (shown as capabilities.features.subgroupMatrixGemmError).
  */
 export async function selfTestSubgroupMatrix(
   be: WebGpuBackend,
   sgm: SubgroupMatrixSupport,
-): Promise<boolean> {
+): Promise<{ ok: boolean; reason?: string }> {
   const rt = be.runtime;
   const kctx: KernelContext = { backend: be, validate: 'fast' };
   const a = be.fromHost(operand([1, 80, 48], 1));
@@ -38,11 +39,13 @@ export async function selfTestSubgroupMatrix(
     const y = bmmFp16(plan, args, kctx);
     await be.sync();
     const [hx, hy] = [await x.toHost(), await y.toHost()];
-    const same = hx.hostBytes().every((v, i) => v === hy.hostBytes()[i]);
-    rt.sgm = same ? sgm : null;
-    return same;
-  } catch {
+    const bx = hx.hostBytes();
+    const by = hy.hostBytes();
+    const bad = bx.findIndex((v, i) => v !== by[i]);
+    rt.sgm = bad < 0 ? sgm : null;
+    return bad < 0 ? { ok: true } : { ok: false, reason: `differs from the f32 family at byte ${bad}` };
+  } catch (e) {
     rt.sgm = null;
-    return false;
+    return { ok: false, reason: String((e as Error)?.message ?? e).slice(0, 2000) };
   }
 }
