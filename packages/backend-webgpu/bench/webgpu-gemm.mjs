@@ -1,17 +1,22 @@
 #!/usr/bin/env node
-import { webgpu } from '@gemmkit/backend-webgpu';
 // WebGPU GEMM benchmark (run on the GPU host): square f16 GEMMs 1024..8192, DeepGEMM-shaped f16 and
 // FP8-emulated block-scaled GEMMs, grouped MoE (contiguous and masked). GPU time comes from timestamp
 // queries (Dawn with timestamp quantization off); the median of `--iters` runs is reported as JSON.
+// Each row carries its shape {M, N, K, G} and the GEMM path its pipelines took ('f16 subgroup-matrix' when
+// a pipeline key starts with the subgroup-matrix prefix, else 'f32 tiled'), read from the pipeline cache.
 //
-//   pnpm --filter @gemmkit/backend-webgpu... build && node packages/backend-webgpu/bench/webgpu-gemm.mjs [--quick] [--iters N]
+//   pnpm --filter @gemmkit/backend-webgpu... build && node packages/backend-webgpu/bench/webgpu-gemm.mjs [--quick] [--iters N] [--out file.json]
+//   (on the GPU host: bench/webgpu/run.sh runs it from the bundle and adds the cuBLAS peer)
 //
 // Data is random but cheap to make (bit patterns drawn directly): the kernels' speed does not depend on it.
+import { writeFileSync } from 'node:fs';
+import { webgpu } from '@gemmkit/backend-webgpu';
 import { contracts, createContext, Tensor } from '@gemmkit/core';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const iters = Number(argv[argv.indexOf('--iters') + 1]) || (quick ? 3 : 10);
+const outFile = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined;
 // --tiny shrinks every dimension 16x (a smoke run of the script itself, e.g. on a software adapter).
 const shrink = argv.includes('--tiny') ? 16 : 1;
 const d = (x, q = 16) => Math.max(q, Math.round(x / shrink / q) * q);
@@ -60,13 +65,33 @@ const be = ctx.get('webgpu');
 const profiling = be.setProfiling(true);
 const results = [];
 
-async function bench(name, op, makeArgs) {
+// Which pipelines a call used: the runtime's pipeline cache is asked for each dispatch by key, and the
+// subgroup-matrix GEMM's keys start with 'sgm|' (kernels/gemm-launch.ts).
+const pipelineKeys = [];
+const cache = be.runtime?.pipelines;
+if (cache && typeof cache.get === 'function') {
+  const get = cache.get;
+  cache.get = function (key, ...rest) {
+    pipelineKeys.push(key);
+    return get.call(this, key, ...rest);
+  };
+}
+function kernelPathOf(keys) {
+  if (!cache) return { path: 'unknown (no pipeline cache exposed)', pipelines: [] };
+  const short = [...new Set(keys.map((k) => k.split('|').slice(0, 3).join('|')))];
+  const sgm = keys.some((k) => k.startsWith('sgm|'));
+  return { path: sgm ? 'f16 subgroup-matrix' : 'f32 tiled', pipelines: short };
+}
+
+async function bench(name, op, makeArgs, shape) {
   let args;
   try {
     args = makeArgs();
     const plan = contracts[op].validate(args, 'fast');
+    pipelineKeys.length = 0;
     ctx.run(op, args); // warm-up: compiles the pipeline
     await ctx.sync();
+    const kernel = kernelPathOf(pipelineKeys);
     be.takeTimings();
     const wall0 = performance.now();
     for (let i = 0; i < iters; i++) ctx.run(op, args);
@@ -84,6 +109,8 @@ async function bench(name, op, makeArgs) {
     const r = {
       name,
       op,
+      shape,
+      kernel,
       gpuMs,
       wallMs,
       tflops: flops / (ms * 1e-3) / 1e12,
@@ -91,10 +118,10 @@ async function bench(name, op, makeArgs) {
     };
     results.push(r);
     console.error(
-      `${name.padEnd(48)} ${ms.toFixed(3).padStart(9)} ms ${r.tflops.toFixed(2).padStart(7)} TFLOP/s`,
+      `${name.padEnd(48)} ${ms.toFixed(3).padStart(9)} ms ${r.tflops.toFixed(2).padStart(7)} TFLOP/s  ${kernel.path}`,
     );
   } catch (e) {
-    results.push({ name, op, error: e instanceof Error ? e.message : String(e) });
+    results.push({ name, op, shape, error: e instanceof Error ? e.message : String(e) });
     console.error(`${name}: ${e instanceof Error ? e.message : e}`);
   } finally {
     if (args) for (const v of Object.values(args)) if (v instanceof Tensor) v.dispose();
@@ -106,12 +133,17 @@ const cdiv = (a, b) => Math.ceil(a / b);
 
 // Square f16 GEMMs.
 for (const s of quick ? [1024, 2048] : [1024, 2048, 4096, 8192])
-  await bench(`f16 square ${d(s)}`, 'bmmFp16', () => ({
-    a: dev('f16', [1, d(s), d(s)]),
-    b: dev('f16', [1, d(s), d(s)]),
-    outDtype: 'f16',
-    out: ctx.empty('f16', [1, d(s), d(s)]),
-  }));
+  await bench(
+    `f16 square ${d(s)}`,
+    'bmmFp16',
+    () => ({
+      a: dev('f16', [1, d(s), d(s)]),
+      b: dev('f16', [1, d(s), d(s)]),
+      outDtype: 'f16',
+      out: ctx.empty('f16', [1, d(s), d(s)]),
+    }),
+    { M: d(s), N: d(s), K: d(s), G: 1, layout: 'dense', dtype: 'f16' },
+  );
 
 // DeepGEMM's dense shapes (DeepSeek-V3 projections): f16 and FP8 1x128 / 128x128 block-scaled.
 const NK = [
@@ -125,19 +157,29 @@ const NK = [
 for (const m0 of quick ? [128] : [64, 128, 4096])
   for (const [n0, k0] of quick ? NK.slice(0, 2) : NK) {
     const [m, n, k] = [d(m0), d(n0), d(k0)];
-    await bench(`f16 m=${m} n=${n} k=${k}`, 'bmmFp16', () => ({
-      a: dev('f16', [1, m, k]),
-      b: dev('f16', [1, k, n]),
-      outDtype: 'bf16',
-      out: ctx.empty('bf16', [1, m, n]),
-    }));
-    await bench(`fp8 block-scaled m=${m} n=${n} k=${k}`, 'gemmFp8NtGroupwise', () => ({
-      a: dev('e4m3', [m, k]),
-      b: dev('e4m3', [n, k]),
-      aScale: dev('f32', [m, cdiv(k, 128)]),
-      bScale: dev('f32', [cdiv(n, 128), cdiv(k, 128)]),
-      out: ctx.empty('bf16', [m, n]),
-    }));
+    await bench(
+      `f16 m=${m} n=${n} k=${k}`,
+      'bmmFp16',
+      () => ({
+        a: dev('f16', [1, m, k]),
+        b: dev('f16', [1, k, n]),
+        outDtype: 'bf16',
+        out: ctx.empty('bf16', [1, m, n]),
+      }),
+      { M: m, N: n, K: k, G: 1, layout: 'dense', dtype: 'f16' },
+    );
+    await bench(
+      `fp8 block-scaled m=${m} n=${n} k=${k}`,
+      'gemmFp8NtGroupwise',
+      () => ({
+        a: dev('e4m3', [m, k]),
+        b: dev('e4m3', [n, k]),
+        aScale: dev('f32', [m, cdiv(k, 128)]),
+        bScale: dev('f32', [cdiv(n, 128), cdiv(k, 128)]),
+        out: ctx.empty('bf16', [m, n]),
+      }),
+      { M: m, N: n, K: k, G: 1, layout: 'dense', dtype: 'fp8 1x128/128x128' },
+    );
   }
 
 // Grouped MoE, contiguous layout (psum ends, groups aligned to 128 rows).
@@ -150,15 +192,20 @@ for (const [groups, mPer0, n0, k0] of quick
     ]) {
   const [mPer, n, k] = [d(mPer0, 128), d(n0), d(k0)];
   const m = groups * mPer;
-  await bench(`moe contiguous g=${groups} m/g=${mPer} n=${n} k=${k}`, 'raggedMMoeGemm8bit', () => ({
-    a: dev('e4m3', [m, k]),
-    aScale: dev('f32', [m, cdiv(k, 128)]),
-    b: dev('e4m3', [groups, n, k]),
-    bScale: dev('f32', [groups, cdiv(n, 128), cdiv(k, 128)]),
-    raggedTokensInfo: ctx.to(hostI32(Array.from({ length: groups }, (_, g) => (g + 1) * mPer))),
-    gemmMode: 'psum_expert',
-    out: ctx.empty('bf16', [m, n]),
-  }));
+  await bench(
+    `moe contiguous g=${groups} m/g=${mPer} n=${n} k=${k}`,
+    'raggedMMoeGemm8bit',
+    () => ({
+      a: dev('e4m3', [m, k]),
+      aScale: dev('f32', [m, cdiv(k, 128)]),
+      b: dev('e4m3', [groups, n, k]),
+      bScale: dev('f32', [groups, cdiv(n, 128), cdiv(k, 128)]),
+      raggedTokensInfo: ctx.to(hostI32(Array.from({ length: groups }, (_, g) => (g + 1) * mPer))),
+      gemmMode: 'psum_expert',
+      out: ctx.empty('bf16', [m, n]),
+    }),
+    { M: mPer, N: n, K: k, G: groups, layout: 'contiguous', dtype: 'fp8 1x128/128x128' },
+  );
 }
 
 // Grouped MoE, masked layout (decode): maxM rows per expert, about half valid.
@@ -171,31 +218,40 @@ for (const [groups, maxM0, n0, k0] of quick
       [16, 256, 7168, 2048],
     ]) {
   const [maxM, n, k] = [d(maxM0, 64), d(n0), d(k0)];
-  await bench(`moe masked g=${groups} maxM=${maxM} n=${n} k=${k}`, 'maskedMoeGemm8bit', () => ({
-    a: dev('e4m3', [groups, maxM, k]),
-    aScale: dev('f32', [groups, maxM, cdiv(k, 128)]),
-    b: dev('e4m3', [groups, n, k]),
-    bScale: dev('f32', [groups, cdiv(n, 128), cdiv(k, 128)]),
-    maskedM: ctx.to(
-      hostI32(Array.from({ length: groups }, (_, g) => Math.max(1, (maxM >> 1) + ((g * 37) % (maxM >> 2))))),
-    ),
-    out: ctx.empty('bf16', [groups, maxM, n]),
-  }));
+  const maskedM = Array.from({ length: groups }, (_, g) =>
+    Math.max(1, (maxM >> 1) + ((g * 37) % (maxM >> 2))),
+  );
+  await bench(
+    `moe masked g=${groups} maxM=${maxM} n=${n} k=${k}`,
+    'maskedMoeGemm8bit',
+    () => ({
+      a: dev('e4m3', [groups, maxM, k]),
+      aScale: dev('f32', [groups, maxM, cdiv(k, 128)]),
+      b: dev('e4m3', [groups, n, k]),
+      bScale: dev('f32', [groups, cdiv(n, 128), cdiv(k, 128)]),
+      maskedM: ctx.to(hostI32(maskedM)),
+      out: ctx.empty('bf16', [groups, maxM, n]),
+    }),
+    { M: maxM, N: n, K: k, G: groups, layout: 'masked', dtype: 'fp8 1x128/128x128', maskedM },
+  );
 }
 
-console.log(
-  JSON.stringify(
-    {
-      bench: 'webgpu-gemm',
-      date: new Date().toISOString(),
-      device: be.capabilities.device,
-      features: be.capabilities.features,
-      timing: profiling ? 'timestamp-query (median)' : 'wall clock (mean)',
-      iters,
-      results,
-    },
-    null,
-    2,
-  ),
+const report = JSON.stringify(
+  {
+    bench: 'webgpu-gemm',
+    date: new Date().toISOString(),
+    node: process.version,
+    device: be.capabilities.device,
+    features: be.capabilities.features,
+    // The adapter's subgroup-matrix configuration the f16 path was built for (null: no such path).
+    subgroupMatrix: be.subgroupMatrix ?? null,
+    timing: profiling ? 'timestamp-query (median)' : 'wall clock (mean)',
+    iters,
+    results,
+  },
+  null,
+  2,
 );
+if (outFile) writeFileSync(outFile, report);
+else console.log(report);
 await ctx.dispose();
