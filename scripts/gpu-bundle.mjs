@@ -108,6 +108,17 @@ if (!copied.has('webgpu')) {
 }
 for (const f of readdirSync(join(repo, 'scripts')))
   if (/^gpu-tier.*\.mjs$/.test(f)) cpSync(join(repo, 'scripts', f), join(app, f));
+// The WebGPU GEMM benchmark and its cuBLAS peer (bench/webgpu/run.sh): the bench runs from app/ (it imports
+// @gemmkit/*); copies under app/bench/ serve when the working tree did not travel with the bundle.
+mkdirSync(join(app, 'bench'), { recursive: true });
+for (const f of [
+  'packages/backend-webgpu/bench/webgpu-gemm.mjs',
+  'bench/webgpu/peer.py',
+  'bench/webgpu/merge.mjs',
+  'bench/webgpu/run.sh',
+])
+  if (existsSync(join(repo, f))) cpSync(join(repo, f), join(app, 'bench', f.split('/').pop()));
+cpSync(join(repo, 'packages/backend-webgpu/bench/webgpu-gemm.mjs'), join(app, 'webgpu-gemm.mjs'));
 writeFileSync(
   join(app, 'package.json'),
   JSON.stringify({ name: 'gemmkit-gpu-tier', private: true, type: 'module' }, null, 2),
