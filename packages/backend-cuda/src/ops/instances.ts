@@ -162,6 +162,20 @@ export const KERNEL_INSTANCES: readonly KernelInstance[] = Object.freeze([
     archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
     hot: false,
   },
+  {
+    // Dense gathers of strided inputs (src/ops/dense-inputs.ts); must not touch local memory.
+    file: 'strided_copy.cu',
+    names: [
+      'gk_strided_copy_b1',
+      'gk_strided_copy_b2',
+      'gk_strided_copy_b4',
+      'gk_strided_copy_b8',
+      'gk_strided_widen_i32_i64',
+    ],
+    defines: {},
+    archs: [...FALLBACK_ARCHS, ...PORTABLE_ARCHS],
+    hot: true,
+  },
 ]);
 
 /** Numeric compute capability of an arch tag ('sm_90a' -> 90). */

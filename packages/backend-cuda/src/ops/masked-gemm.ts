@@ -1,6 +1,7 @@
 import type { KernelContext, Tensor } from '@gemmkit/core';
 import { MAP, MMA, SCALE, typeCode } from './codes.js';
-import { addr, launchGemm, pickTile, requireContiguous, rtOf } from './common.js';
+import { addr, launchGemm, pickTile, rtOf } from './common.js';
+import { withDenseInputs } from './dense-inputs.js';
 import { defaultGemmParams } from './gemm-params.js';
 import { GEMM_TILES } from './instances.js';
 import { launchSm90Masked, sm90MaskedApplies } from './sm90/grouped-fp8-sm90.js';
@@ -27,10 +28,16 @@ export interface MaskedLaunch {
  * expert, rows >= maskedM[e] untouched (masked_m is clamped to [0, maxM] and flagged when outside). With a
  * signal, every stored tile increments its 64-row blocks' counters with release semantics. Returns blockN.
  */
-export function launchMasked(kctx: KernelContext, l: MaskedLaunch): number {
+export function launchMasked(kctx: KernelContext, given: MaskedLaunch): number {
+  // maskedM is read densely by both kernels: a strided view is gathered first.
+  return withDenseInputs(kctx, (d) =>
+    launchMaskedDense(kctx, { ...given, maskedM: d.dense(given.maskedM, `${given.op}.maskedM`) }),
+  );
+}
+
+function launchMaskedDense(kctx: KernelContext, l: MaskedLaunch): number {
   const rt = rtOf(kctx);
   if (sm90MaskedApplies(rt, l)) return launchSm90Masked(rt, l);
-  requireContiguous(l.maskedM, `${l.op}.maskedM`);
   const [, gn, gk] = l.granularity;
   const p = defaultGemmParams();
   p.a = addr(rt, l.a, `${l.op}.a`);

@@ -1,6 +1,7 @@
 import type { KernelFn } from '@gemmkit/core';
 import { MAP, MMA, SCALE, T, typeCode } from './codes.js';
-import { addr, launchGemm, pickTile, requireContiguous, rtOf } from './common.js';
+import { addr, launchGemm, pickTile, rtOf } from './common.js';
+import { withDenseInputs } from './dense-inputs.js';
 import { defaultGemmParams } from './gemm-params.js';
 
 /**
@@ -11,14 +12,12 @@ import { defaultGemmParams } from './gemm-params.js';
 export const raggedKMoeGemm8bit: KernelFn<'raggedKMoeGemm8bit'> = (plan, args, kctx) => {
   const rt = rtOf(kctx);
   const out = args.out;
-  requireContiguous(args.raggedTokensInfo, 'raggedKMoeGemm8bit.raggedTokensInfo');
   const p = defaultGemmParams();
   p.a = addr(rt, args.a, 'raggedKMoeGemm8bit.a');
   p.b = addr(rt, args.b, 'raggedKMoeGemm8bit.b');
   p.sa = addr(rt, args.aScale, 'raggedKMoeGemm8bit.aScale');
   p.sb = addr(rt, args.bScale, 'raggedKMoeGemm8bit.bScale');
   p.out = addr(rt, out, 'raggedKMoeGemm8bit.out');
-  p.index = addr(rt, args.raggedTokensInfo, 'raggedKMoeGemm8bit.raggedTokensInfo');
   p.num_groups = plan.numExperts;
   p.accumulate = 1;
   p.m = plan.m;
@@ -46,6 +45,11 @@ export const raggedKMoeGemm8bit: KernelFn<'raggedKMoeGemm8bit'> = (plan, args, k
     scale: SCALE.promote128,
   };
   if (plan.numExperts > 0 && plan.m > 0 && plan.n > 0)
-    launchGemm(kctx, 'raggedKMoeGemm8bit', key, p, plan.m, plan.numExperts);
+    // The counts are read densely: a strided view is gathered first.
+    withDenseInputs(kctx, (d) => {
+      const info = d.dense(args.raggedTokensInfo, 'raggedKMoeGemm8bit.raggedTokensInfo');
+      p.index = addr(rt, info, 'raggedKMoeGemm8bit.raggedTokensInfo');
+      launchGemm(kctx, 'raggedKMoeGemm8bit', key, p, plan.m, plan.numExperts);
+    });
   return out;
 };

@@ -1,6 +1,13 @@
-import type { KernelFn } from '@gemmkit/core';
+import type {
+  KernelContext,
+  KernelFn,
+  RaggedMMoeGemm8bitArgs,
+  RaggedMMoeGemm8bitPlan,
+  Tensor,
+} from '@gemmkit/core';
 import { MAP, MMA, SCALE, typeCode } from './codes.js';
-import { addr, launchGemm, outTensor, requireContiguous, rtOf } from './common.js';
+import { addr, launchGemm, outTensor, rtOf } from './common.js';
+import { withDenseInputs } from './dense-inputs.js';
 import { defaultGemmParams } from './gemm-params.js';
 import { launchSm90RaggedM, sm90RaggedMApplies } from './sm90/grouped-fp8-sm90.js';
 
@@ -15,14 +22,28 @@ const MODE = {
  * psum ends or counts); padding rows are never written. Bad ids / offsets / counts are skipped and flagged.
  * 128-row tiles divide alignmentM (128 or 256), so a tile never spans two experts.
  */
-export const raggedMMoeGemm8bit: KernelFn<'raggedMMoeGemm8bit'> = (plan, args, kctx) => {
+export const raggedMMoeGemm8bit: KernelFn<'raggedMMoeGemm8bit'> = (plan, given, kctx) => {
+  const out = outTensor(kctx, given.out, plan.outDtype, plan.outShape);
+  if (plan.m === 0) return out; // nothing to launch (either kernel)
+  // raggedTokensInfo is read densely by both kernels: a strided view is gathered first.
+  withDenseInputs(kctx, (d) => {
+    const info = d.dense(given.raggedTokensInfo, 'raggedMMoeGemm8bit.raggedTokensInfo');
+    launchDense(plan, { ...given, raggedTokensInfo: info }, kctx, out);
+  });
+  return out;
+};
+
+function launchDense(
+  plan: RaggedMMoeGemm8bitPlan,
+  args: RaggedMMoeGemm8bitArgs,
+  kctx: KernelContext,
+  out: Tensor,
+): void {
   const rt = rtOf(kctx);
-  const out = outTensor(kctx, args.out, plan.outDtype, plan.outShape);
   if (sm90RaggedMApplies(rt, plan, args, out)) {
     launchSm90RaggedM(rt, plan, args, out);
-    return out;
+    return;
   }
-  requireContiguous(args.raggedTokensInfo, 'raggedMMoeGemm8bit.raggedTokensInfo');
   const [, gn, gk] = plan.granularity;
   const p = defaultGemmParams();
   p.a = addr(rt, args.a, 'raggedMMoeGemm8bit.a');
@@ -58,5 +79,4 @@ export const raggedMMoeGemm8bit: KernelFn<'raggedMMoeGemm8bit'> = (plan, args, k
     scale: SCALE.promote128,
   };
   if (plan.m > 0) launchGemm(kctx, 'raggedMMoeGemm8bit', key, p, plan.m, 1, false);
-  return out;
-};
+}

@@ -1,5 +1,6 @@
 import type { KernelFn } from '@gemmkit/core';
-import { requireContiguous, rtOf, stridedEmpty } from './common.js';
+import { rtOf, stridedEmpty } from './common.js';
+import { withDenseInputs } from './dense-inputs.js';
 import { launchScaleTransform } from './scale-transforms.js';
 
 /** scaleToMnMajor: [.., M, G] scales -> MN-major TMA-aligned storage (padding rows zeroed when allocated here). */
@@ -11,18 +12,21 @@ export const scaleToMnMajor: KernelFn<'scaleToMnMajor'> = (plan, args, kctx) => 
     out = stridedEmpty(kctx, plan.dtype, plan.shape, plan.strides, plan.storageElements);
     rt.fill(rt.tensorAddress(out, 'scaleToMnMajor.out'), 0, plan.storageElements * eb);
   }
-  requireContiguous(args.scale, 'scaleToMnMajor.scale');
   const r = plan.shape.length;
   const rows = plan.shape[r - 2];
   const cols = plan.shape[r - 1];
-  launchScaleTransform(kctx, 'scaleToMnMajor', args.scale, out, 2, {
-    batch: r === 3 ? plan.shape[0] : 1,
-    rows,
-    cols,
-    elem: eb,
-    srcBatch: rows * cols,
-    dstBatch: r === 3 ? out.strides[0] : 0,
-    ld: plan.rowsPadded,
-  });
+  const dst = out;
+  // The transform reads the input densely (srcBatch = rows · cols): strided views are gathered first.
+  withDenseInputs(kctx, (d) =>
+    launchScaleTransform(kctx, 'scaleToMnMajor', d.dense(args.scale, 'scaleToMnMajor.scale'), dst, 2, {
+      batch: r === 3 ? plan.shape[0] : 1,
+      rows,
+      cols,
+      elem: eb,
+      srcBatch: rows * cols,
+      dstBatch: r === 3 ? dst.strides[0] : 0,
+      ld: plan.rowsPadded,
+    }),
+  );
   return out;
 };
