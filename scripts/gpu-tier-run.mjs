@@ -8,6 +8,8 @@
 //   badinput     the shared bad-input matrix; after every case a small valid op on the same backend is
 //                checked against cpu (`contextAlive`), so a rejected call that broke the context fails
 //   bench        a short bench (CUDA events) of bmmFp16 / bmmFp8 through cuBLASLt
+// A case that leaves the context dead (sticky CUDA error, lost device) is blamed, and the context is
+// disposed and created anew (at most 8 times, recorded in `contextRecoveries`) so later cases still count.
 // With --backend=webgpu it runs only the conformance and badinput sections on the WebGPU backend instead.
 // Options: --only=a,b (sections), --ops=a,b (ops of the conformance/badinput matrices), --deadline-s=N,
 // --results=<file name under --out> (default gpu-tier.json / gpu-tier-<backend>.json), --quick.
@@ -210,21 +212,101 @@ const caseOps = (c, name) => {
   return (op) => ops.has(op) && (!opsFilter || opsFilter.has(op));
 };
 
+const MAX_RECOVERIES = 8;
+results.contextRecoveries = [];
+
+/**
+ * The context the conformance and bad-input matrices run in. When a case leaves it dead (a sticky CUDA
+ * error such as an illegal instruction, a lost WebGPU device), it is disposed and created anew so the
+ * cases after it still mean something; every re-creation is recorded in `contextRecoveries`.
+ */
+function makeSession(ctx, name, create) {
+  const s = {
+    ctx,
+    name,
+    probe: makeLivenessProbe(ctx, name),
+    broken: false,
+    /** Run the liveness probe on the current context: { ok, diff?, error?, ms }. */
+    async alive() {
+      const t0 = performance.now();
+      let p;
+      if (!s.probe)
+        p = { ok: false, error: 'no liveness probe: the backend has no op with a conformance case' };
+      else
+        try {
+          p = await s.probe.run(s.ctx);
+        } catch (e) {
+          p = { ok: false, error: e instanceof GemmkitError ? `${e.code}: ${e.message}` : String(e) };
+        }
+      p.ms = Math.round((performance.now() - t0) * 10) / 10;
+      return p;
+    },
+    /** Dispose the dead context and create a new one; false when that did not bring the backend back. */
+    async recover(section, after) {
+      if (s.broken) return false; // an earlier re-creation failed or the limit was reached: recorded then
+      const rec = { section, after, ok: false };
+      results.contextRecoveries.push(rec);
+      if (results.contextRecoveries.length > MAX_RECOVERIES) {
+        rec.error = `more than ${MAX_RECOVERIES} re-creations: giving up`;
+        s.broken = true;
+        return false;
+      }
+      const t0 = performance.now();
+      try {
+        await s.ctx.dispose();
+      } catch (e) {
+        rec.disposeError = String(e?.message ?? e).slice(0, 300); // expected with a sticky error
+      }
+      try {
+        s.ctx = await create();
+        const st = s.ctx.status.find((x) => x.name === name);
+        if (!st?.available) throw new Error(`'${name}' unavailable after re-creation: ${st?.reason}`);
+        const p = await s.alive();
+        rec.ok = p.ok;
+        if (!p.ok) rec.error = p.error;
+      } catch (e) {
+        rec.error = String(e?.message ?? e).slice(0, 300);
+      }
+      rec.ms = Math.round(performance.now() - t0);
+      if (!rec.ok) s.broken = true;
+      console.log(
+        `     context re-created after [${section}] ${after}: ${rec.ok ? 'alive again' : `FAILED: ${rec.error}`}`,
+      );
+      return rec.ok;
+    },
+  };
+  return s;
+}
+
 /** The shared conformance matrix of @gemmkit/core/conformance for `name` against 'cpu'. */
-async function runConformance(c, name) {
-  const has = caseOps(c, name);
+async function runConformance(s) {
+  const { name } = s;
+  const has = caseOps(s.ctx, name);
   const byOp = {};
   for (const k of conformanceCases) {
     if (!has(k.op)) continue;
-    await check('conformance', `${k.op}: ${k.name}`, async (fail) => {
-      const r = await runConformanceCase(c, k, { backend: name, reference: 'cpu' });
+    const rec = await check('conformance', `${k.op}: ${k.name}`, async (fail) => {
+      const r = await runConformanceCase(s.ctx, k, { backend: name, reference: 'cpu' });
       for (const f of r.failures) fail(f);
       (byOp[k.op] ??= { pass: 0, fail: 0 })[r.failures.length ? 'fail' : 'pass']++;
-      return { op: k.op, case: k.name, metrics: r.metrics };
+      const details = { op: k.op, case: k.name, metrics: r.metrics };
+      if (r.failures.length) {
+        // A failed case may have killed the context: probe it, so the blame stays with this case.
+        const p = await s.alive();
+        details.contextAlive = p.ok;
+        if (!p.ok) {
+          details.probeError = p.error;
+          details.contextRecreated = await s.recover('conformance', `${k.op}: ${k.name}`);
+        }
+      }
+      return details;
     });
+    if (rec) (results.conformanceProgress ??= { cases: 0 }).cases++;
+    if (rec && results.conformanceProgress.cases % 50 === 0) save();
   }
+  delete results.conformanceProgress;
   results.conformanceSummary = byOp;
-  const ops = c.get(name).capabilities.ops;
+  const ops = s.ctx.get(name).capabilities.ops;
   results.opsWithoutCases = ops.filter((o) => !conformanceCases.some((k) => k.op === o));
   save();
 }
@@ -233,9 +315,10 @@ async function runConformance(c, name) {
  * A small valid op on backend `name`, checked against cpu: after a bad-input call it proves that the
  * backend's context survived (a sticky CUDA error or a lost WebGPU device fails every later call).
  * bmmFp16 64x64x128 where the backend has it, else the first conformance case of its ops.
+ * `run(c)` takes the context to probe (it changes when a dead one is re-created).
  */
-function makeLivenessProbe(c, name) {
-  const ops = c.get(name).capabilities.ops;
+function makeLivenessProbe(c0, name) {
+  const ops = c0.get(name).capabilities.ops;
   if (ops.includes('bmmFp16')) {
     const host = {
       a: randn('bf16', [1, 64, 128], 0x51),
@@ -245,7 +328,7 @@ function makeLivenessProbe(c, name) {
     let ref = null; // cpu result, computed once
     return {
       name: 'bmmFp16 bf16 1x64x64x128 vs cpu',
-      async run() {
+      async run(c) {
         ref ??= await c.run('bmmFp16', host, { backend: 'cpu' }).toHost();
         const a = moveView(c, host.a, name);
         const b = moveView(c, host.b, name);
@@ -267,7 +350,7 @@ function makeLivenessProbe(c, name) {
   if (!k) return null;
   return {
     name: `${k.op}: ${k.name} vs cpu`,
-    async run() {
+    async run(c) {
       const r = await runConformanceCase(c, k, { backend: name, reference: 'cpu' });
       const diff = Object.values(r.metrics)[0]?.calcDiff;
       return r.failures.length ? { ok: false, diff, error: r.failures.join('; ') } : { ok: true, diff };
@@ -276,35 +359,26 @@ function makeLivenessProbe(c, name) {
 }
 
 /** The shared bad-input matrix for `name`, each case followed by the liveness probe. */
-async function runBadInput(c, name) {
-  const has = caseOps(c, name);
-  const probe = makeLivenessProbe(c, name);
-  const summary = { cases: 0, pass: 0, fail: 0, contextDead: 0, probe: probe?.name ?? null };
+async function runBadInput(s) {
+  const { name } = s;
+  const has = caseOps(s.ctx, name);
+  const summary = { cases: 0, pass: 0, fail: 0, contextDead: 0, probe: s.probe?.name ?? null };
   results.badinputSummary = summary;
   const byOp = {};
   for (const k of badInputCases) {
     if (!has(k.op)) continue;
     const rec = await check('badinput', `${k.op} rejects ${k.name} with ${k.code}`, async (fail) => {
-      const r = await runBadInputCase(c, k, { backend: name });
+      const r = await runBadInputCase(s.ctx, k, { backend: name });
       for (const f of r.failures) fail(f);
-      const details = { op: k.op, case: k.name, code: k.code, arg: k.arg ?? null, contextAlive: false };
-      if (!probe) {
-        fail('no liveness probe: the backend has no op with a conformance case');
-        return details;
-      }
-      const t0 = performance.now();
-      let p;
-      try {
-        p = await probe.run();
-      } catch (e) {
-        p = { ok: false, error: e instanceof GemmkitError ? `${e.code}: ${e.message}` : String(e) };
-      }
+      const details = { op: k.op, case: k.name, code: k.code, arg: k.arg ?? null };
+      const p = await s.alive();
       details.contextAlive = p.ok;
-      details.probeMs = Math.round((performance.now() - t0) * 10) / 10;
+      details.probeMs = p.ms;
       if (p.diff !== undefined) details.probeDiff = p.diff;
       if (!p.ok) {
         details.probeError = p.error;
-        fail(`context not alive after the case: ${probe.name}: ${p.error}`);
+        fail(`context not alive after the case: ${s.probe?.name}: ${p.error}`);
+        details.contextRecreated = await s.recover('badinput', `${k.op}: ${k.name}`);
       }
       return details;
     });
@@ -322,24 +396,29 @@ async function runBadInput(c, name) {
 // --backend=webgpu: only the conformance and bad-input matrices of the WebGPU backend (Dawn on the GPU host's Vulkan driver).
 if (target === 'webgpu') {
   const { webgpu } = await import('@gemmkit/backend-webgpu');
-  const wctx = await createContext({ backends: [webgpu(), cpu()], validate: 'full' });
+  const createWebgpu = () => createContext({ backends: [webgpu(), cpu()], validate: 'full' });
+  const wctx = await createWebgpu();
   const st = wctx.status.find((x) => x.name === 'webgpu');
   results.webgpu = st;
   console.log(
     `webgpu: ${st.available ? `${st.capabilities.device} ${st.capabilities.arch}` : `unavailable: ${st.reason}`}`,
   );
+  let last = wctx;
   if (st.available) {
-    if (only.has('conformance')) await runConformance(wctx, 'webgpu');
-    if (only.has('badinput')) await runBadInput(wctx, 'webgpu');
+    const ses = makeSession(wctx, 'webgpu', createWebgpu);
+    if (only.has('conformance')) await runConformance(ses);
+    if (only.has('badinput')) await runBadInput(ses);
+    last = ses.ctx;
   } else failed++;
-  await wctx.dispose();
+  await last.dispose();
   save(true);
   console.log(`\n${failed ? `${failed} check(s) FAILED` : 'all checks passed'}; results in ${resultsFile}`);
   process.exit(failed ? 1 : 0);
 }
 
 // ---------------------------------------------------------------------------------------------------
-const ctx = await createContext({ backends: [cuda(), cpu()], validate: 'full' });
+const createCuda = () => createContext({ backends: [cuda(), cpu()], validate: 'full' });
+const ctx = await createCuda();
 const status = ctx.status.find((s) => s.name === 'cuda');
 results.cuda = status;
 console.log(
@@ -850,11 +929,16 @@ if (only.has('jit')) {
 save();
 
 // ---------------------------------------------------------------------------------------------------
-if (only.has('conformance')) await runConformance(ctx, 'cuda');
-if (only.has('badinput')) await runBadInput(ctx, 'cuda');
+const ses = makeSession(ctx, 'cuda', createCuda);
+if (only.has('conformance')) await runConformance(ses);
+if (only.has('badinput')) await runBadInput(ses);
 
 save();
-await ctx.dispose();
+try {
+  await ses.ctx.dispose();
+} catch (e) {
+  console.log(`dispose: ${e?.message ?? e}`); // a context killed by a fault may not release cleanly
+}
 if (only.has('runtime')) {
   // A second runtime after the first was disposed: primary context retain/release balance.
   await check('runtime', 'dispose and re-create', async () => {
