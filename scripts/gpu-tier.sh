@@ -3,15 +3,19 @@
 #   bash scripts/gpu-tier.sh [--quick] [--only=runtime,jit,conformance,badinput,bench] [--ops=a,b] [--deadline-s=N]
 #   bash scripts/gpu-tier.sh --backend=webgpu      # conformance + bad-input matrices on WebGPU (Dawn, Vulkan)
 #   bash scripts/gpu-tier.sh --sanitize            # the badinput section under compute-sanitizer memcheck
+#   bash scripts/gpu-tier.sh --all                 # all of the above + bench/webgpu/run.sh, in ~9.5 min
 # Checks the CUDA bindings/runtime/JIT, runs the CUDA conformance and bad-input matrices
 # (@gemmkit/core/conformance; a cpu-checked liveness probe after every bad-input case) and a short bench;
 # writes JSON + logs under $OUT (default ./test-output/gpu-tier):
 #   gpu-tier.json / gpu-tier-webgpu.json, gpu-tier-sanitize.json (+ sanitizer-memcheck.log), host.txt, *.log
 # --sanitize: leak check off, JIT-compiled kernels allowed (the NVRTC cache dir is shared); default
 # --only=badinput and --deadline-s=420 (the runner stops starting cases then and saves), the whole
-# sanitized process is killed at 560 s; the sanitizer's verdict (error count from its summary line) is
-# written into the JSON as `sanitizer`. Turn results into bench/results files here with
-# `node scripts/gpu-results.mjs <fetched $OUT>`.
+# sanitized process is killed at SAN_TIMEOUT_S (560) s; the sanitizer's verdict (error count from its summary line) is
+# written into the JSON as `sanitizer`.
+# --all: one call for every result file: the CUDA run, the WebGPU run, the sanitized bad-input run and the
+# WebGPU GEMM bench (webgpu-gemm.json), each step bounded so the whole fits ALL_BUDGET_S (default 570 s);
+# a step with too little time left is skipped and said so. Other options (--ops, --quick) go to each run. Per-step exit codes go to $OUT/all-steps.txt.
+# Then, on the machine with the repo: `node scripts/gpu-results.mjs <fetched $OUT>` writes bench/results/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/test-output/gpu-tier}"
@@ -26,16 +30,50 @@ for f in scripts/gpu-tier*.mjs; do cp "$f" "$APP/"; done
   ldconfig -p | grep -E 'libcuda\.so|libnvrtc|libcublasLt' | head -10
 } > "$OUT/host.txt" 2>&1
 
-sanitize=0 backend=cuda has_only=0 has_deadline=0 args=()
+sanitize=0 all=0 backend=cuda has_only=0 has_deadline=0 args=()
 for a in "$@"; do
   case "$a" in
     --sanitize) sanitize=1; continue ;;
+    --all) all=1; continue ;;
     --backend=*) backend="${a#--backend=}" ;;
     --only=* | --only) has_only=1 ;;
     --deadline-s=* | --deadline-s) has_deadline=1 ;;
   esac
   args+=("$a")
 done
+
+if [ "$all" = 1 ]; then
+  T0=$SECONDS BUDGET="${ALL_BUDGET_S:-570}" worst=0
+  : > "$OUT/all-steps.txt"
+  left() { echo $((BUDGET - (SECONDS - T0))); }
+  # step <name> <cap s> <min s> <command...>: run with a kill at min(cap, time left); skip under min.
+  step() {
+    local name=$1 cap=$2 min=$3 l rc
+    shift 3
+    l=$(left)
+    [ "$cap" -le "$l" ] || cap=$l
+    if [ "$cap" -lt "$min" ]; then
+      echo "== $name: skipped ($l s left)" | tee -a "$OUT/all-steps.txt"
+      worst=1
+      return
+    fi
+    echo "== $name (at most $cap s)"
+    STEP_S=$cap timeout -k 10 "$cap" "$@"
+    rc=$?
+    echo "$name: exit $rc after $((SECONDS - T0)) s" >> "$OUT/all-steps.txt"
+    [ $rc = 0 ] || worst=1
+  }
+  # Each runner stops starting checks 25 s before its step's kill, so its JSON is complete.
+  step cuda 200 60 bash -c 'bash scripts/gpu-tier.sh --deadline-s=$((STEP_S - 25)) "$@"' _ "${args[@]}"
+  step webgpu 100 40 bash -c 'bash scripts/gpu-tier.sh --backend=webgpu --deadline-s=$((STEP_S - 25)) "$@"' _ "${args[@]}"
+  # The sanitized process is killed 20 s before the step so the verdict is still written.
+  step sanitize 160 60 bash -c 'SAN_TIMEOUT_S=$((STEP_S - 20)) bash scripts/gpu-tier.sh --sanitize --deadline-s=$((STEP_S - 50)) "$@"' _ "${args[@]}"
+  # The bench's own kills fit the step: WebGPU part first, the peer gets at least 60 s.
+  step webgpu-bench 480 120 bash -c 'BENCH_S=$((STEP_S - 75)) PEER_S=60 bash bench/webgpu/run.sh'
+  echo "== all steps ($((SECONDS - T0)) s):"
+  cat "$OUT/all-steps.txt"
+  exit $worst
+fi
 
 if [ "$sanitize" = 0 ]; then
   LOG=gpu-tier.log
@@ -61,7 +99,7 @@ RESULTS=gpu-tier-sanitize.json
 rm -f "$SAN_LOG" "$OUT/$RESULTS"
 "$SAN" --version > "$OUT/sanitizer-version.txt" 2>&1
 # --error-exitcode 86 tells sanitizer findings apart from failed checks (1) and the timeout (124/137).
-timeout -k 15 560 "$SAN" --tool memcheck --leak-check no --error-exitcode 86 --log-file "$SAN_LOG" \
+timeout -k 15 "${SAN_TIMEOUT_S:-560}" "$SAN" --tool memcheck --leak-check no --error-exitcode 86 --log-file "$SAN_LOG" \
   node "$APP/gpu-tier-run.mjs" --out "$OUT" --results="$RESULTS" "${args[@]}" 2>&1 | tee "$OUT/gpu-tier-sanitize.log"
 rc=${PIPESTATUS[0]}
 node "$APP/gpu-tier-run.mjs" --sanitizer-verdict "$OUT/$RESULTS" "$SAN_LOG" "$rc" "$OUT/sanitizer-version.txt"

@@ -6,7 +6,8 @@
 # 2. bench/webgpu/peer.py: torch.matmul bf16 on the same shapes + HBM copy / 8192^3 bf16 ceilings → $OUT/webgpu-peer.json
 # 3. bench/webgpu/merge.mjs → $OUT/webgpu-gemm.json (BENCH_RESULTS.md format) and a table, printed last.
 # Scripts come from the working tree when it travelled, else from the bundle (.gpu-bundle/app/bench).
-# Bounded: the WebGPU part is killed after 330 s, the peer after 150 s (about 3 min in all on an H100).
+# Bounded: the WebGPU part is killed after BENCH_S (330) s, the peer after PEER_S (150) s; about 3 min in
+# all on an H100 with ITERS=10.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-$PWD/test-output/gpu-tier}"
@@ -30,7 +31,7 @@ extra=()
 
 echo "== WebGPU GEMM (iters $ITERS)"
 rm -f "$OUT/webgpu-raw.json" "$OUT/webgpu-peer.json"
-timeout -k 10 330 node "$APP/webgpu-gemm.mjs" --iters "$ITERS" --out "$OUT/webgpu-raw.json" "${extra[@]}" 2>&1 |
+timeout -k 10 "${BENCH_S:-330}" node "$APP/webgpu-gemm.mjs" --iters "$ITERS" --out "$OUT/webgpu-raw.json" "${extra[@]}" 2>&1 |
   tee "$OUT/webgpu-bench.log"
 rc=${PIPESTATUS[0]}
 if [ ! -f "$OUT/webgpu-raw.json" ]; then
@@ -40,7 +41,7 @@ fi
 
 echo "== cuBLAS peer + ceilings"
 # shellcheck disable=SC2086 # PEER_ARGS: optional flags (e.g. --allow-cpu for a smoke run without CUDA)
-timeout -k 10 150 "${PYTHON:-python3}" "$PEER" "$OUT/webgpu-raw.json" "$OUT/webgpu-peer.json" ${PEER_ARGS:-} 2>&1 |
+timeout -k 10 "${PEER_S:-150}" "${PYTHON:-python3}" "$PEER" "$OUT/webgpu-raw.json" "$OUT/webgpu-peer.json" ${PEER_ARGS:-} 2>&1 |
   tee "$OUT/webgpu-peer.log"
 prc=${PIPESTATUS[0]}
 [ $prc = 0 ] || echo "bench/webgpu: peer.py failed (exit $prc): the merge keeps the WebGPU numbers" >&2
