@@ -83,6 +83,9 @@ if (argv[0] === '--sanitizer-verdict') {
   } catch {
     // keep the stub: the verdict still lands in a file
   }
+  // No error under the sanitizer means nothing when no case ran under it (CUDA unavailable, a crash).
+  v.casesRun = doc.badinputSummary?.cases ?? 0;
+  if (v.verdict === 'clean' && v.casesRun === 0) v.verdict = 'nothing checked';
   doc.sanitizer = v;
   writeFileSync(jsonFile, JSON.stringify(doc, null, 2));
   console.log(
