@@ -18,7 +18,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bundle = join(repo, '.gpu-bundle');
+// GPU_BUNDLE_DIR: assemble elsewhere (a test of this script that leaves the real bundle alone).
+const bundle = process.env.GPU_BUNDLE_DIR ? resolve(process.env.GPU_BUNDLE_DIR) : join(repo, '.gpu-bundle');
 const app = join(bundle, 'app');
 const nm = join(app, 'node_modules');
 
@@ -115,7 +116,6 @@ for (const f of [
   'packages/backend-webgpu/bench/webgpu-gemm.mjs',
   'bench/webgpu/peer.py',
   'bench/webgpu/merge.mjs',
-  'bench/webgpu/run.sh',
 ])
   if (existsSync(join(repo, f))) cpSync(join(repo, f), join(app, 'bench', f.split('/').pop()));
 cpSync(join(repo, 'packages/backend-webgpu/bench/webgpu-gemm.mjs'), join(app, 'webgpu-gemm.mjs'));
