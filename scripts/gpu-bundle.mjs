@@ -18,8 +18,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-// GPU_BUNDLE_DIR: assemble elsewhere (a test of this script that leaves the real bundle alone).
-const bundle = process.env.GPU_BUNDLE_DIR ? resolve(process.env.GPU_BUNDLE_DIR) : join(repo, '.gpu-bundle');
+// --dir D: assemble elsewhere (a test of this script that leaves the real bundle alone).
+const dirArg = process.argv.indexOf('--dir');
+const bundle = dirArg > 0 ? resolve(process.argv[dirArg + 1]) : join(repo, '.gpu-bundle');
 const app = join(bundle, 'app');
 const nm = join(app, 'node_modules');
 
