@@ -68,8 +68,8 @@ if [ "$all" = 1 ]; then
   step webgpu 100 40 bash -c 'bash scripts/gpu-tier.sh --backend=webgpu --deadline-s=$((STEP_S - 25)) "$@"' _ "${args[@]}"
   # The sanitized process is killed 20 s before the step so the verdict is still written.
   step sanitize 160 60 bash -c 'SAN_TIMEOUT_S=$((STEP_S - 20)) bash scripts/gpu-tier.sh --sanitize --deadline-s=$((STEP_S - 50)) "$@"' _ "${args[@]}"
-  # The bench's own kills fit the step: WebGPU part first, the peer gets at least 60 s.
-  step webgpu-bench 480 120 bash -c 'BENCH_S=$((STEP_S - 75)) PEER_S=60 bash bench/webgpu/run.sh'
+  # The bench's own kills (each + 10 s grace) fit inside the step: the WebGPU part, then 50 s for the peer.
+  step webgpu-bench 480 120 bash -c 'BENCH_S=$((STEP_S - 75)) PEER_S=50 bash bench/webgpu/run.sh'
   echo "== all steps ($((SECONDS - T0)) s):"
   cat "$OUT/all-steps.txt"
   exit $worst
