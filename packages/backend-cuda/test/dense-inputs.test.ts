@@ -237,6 +237,40 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
     expect(field(opLaunch(raggedK, 'gk_gemm_moe'), 'index')).toBe(gk.ptr);
   });
 
+  it('quantizers / dequantFp8 gather x only when its leading dims do not collapse into one row stride', () => {
+    // [4, 3, 64] stored as [3, 4, 64]: rows are not one stride apart.
+    const permuted = () => h('f32', [3, 4, 64]).permute([1, 0, 2]);
+    const x1 = permuted();
+    const perTensor = runOp('quantPerTensorFp8', { x: x1 });
+    const g1 = gathered(perTensor, x1, 'sm_90a', 'gk_strided_copy_b4');
+    expect(gathers(perTensor)).toHaveLength(1); // amax and quantize share the one copy
+    expect(opLaunch(perTensor, 'gk_amax').args[0]).toBe(g1.ptr);
+    expect(opLaunch(perTensor, 'gk_quant_fp8').args[0]).toBe(g1.ptr);
+
+    // NVFP4 rank 3: the quantizer takes the three strides; only the amax pass needs the copy.
+    const x2 = permuted();
+    const nv = runOp('quantNvfp4', { x: x2 });
+    const g2 = gathered(nv, x2, 'sm_90a', 'gk_strided_copy_b4');
+    expect(opLaunch(nv, 'gk_amax').args[0]).toBe(g2.ptr);
+    expect(opLaunch(nv, 'gk_quant_fp4').args[0]).toBe(nv.address(x2));
+
+    const x3 = h('bf16', [2, 3, 2, 64]).permute([2, 1, 0, 3]);
+    const mx = runOp('quantMxfp4', { x: x3, layout: 'linear' });
+    const g3 = gathered(mx, x3, 'sm_90a', 'gk_strided_copy_b2');
+    expect(opLaunch(mx, 'gk_quant_fp4').args[0]).toBe(g3.ptr);
+
+    const x4 = h('e4m3', [3, 4, 64]).permute([1, 0, 2]);
+    const dq = runOp('dequantFp8', { x: x4, scale: h('f32', [1]) });
+    const g4 = gathered(dq, x4, 'sm_90a', 'gk_strided_copy_b1');
+    expect(opLaunch(dq, 'gk_dequant_fp8').args[0]).toBe(g4.ptr);
+
+    // A transposed 2-D input is one row stride apart already: read in place.
+    const t = h('f32', [64, 5]).transpose(0, 1);
+    const direct = runOp('quantPerTensorFp8', { x: t });
+    expect(gathers(direct)).toHaveLength(0);
+    expect(opLaunch(direct, 'gk_amax').args[0]).toBe(direct.address(t));
+  });
+
   it('strided outputs keep their E_LAYOUT rule', () => {
     const out = h('e4m3', [2 * 128 * 4]).narrow(0, 0, 128 * 4);
     const strided = new Tensor('e4m3', [128 * 4], out.storage, [2]);

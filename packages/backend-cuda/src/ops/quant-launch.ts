@@ -1,6 +1,7 @@
 import { fail, type KernelContext, type Tensor } from '@gemmkit/core';
 import { ENC, T, typeCode } from './codes.js';
 import { addr, cdiv, f64, i32, i64, kernelFrom, rtOf } from './common.js';
+import { type DenseInputs, withDenseInputs } from './dense-inputs.js';
 import { KERNEL_INSTANCES } from './instances.js';
 
 export const QUANT = (() => {
@@ -80,8 +81,12 @@ export function launchQuantFp8(kctx: KernelContext, op: string, q: Fp8QuantLaunc
   });
 }
 
-/** Zeroed u32 word on the device + gk_amax over `x` (any rank, flattened to [rows, last]). */
-export function launchAmax(kctx: KernelContext, op: string, x: Tensor): { word: Tensor; ptr: bigint } {
+/** Zeroed u32 word on the device + gk_amax over `x` (any rank and strides, flattened to [rows, last]). */
+export function launchAmax(kctx: KernelContext, op: string, given: Tensor): { word: Tensor; ptr: bigint } {
+  return withDenseInputs(kctx, (d) => launchAmaxRows(kctx, op, rowsView(d, given, op)));
+}
+
+function launchAmaxRows(kctx: KernelContext, op: string, x: Tensor): { word: Tensor; ptr: bigint } {
   const rt = rtOf(kctx);
   const word = kctx.backend.empty('u8', [4]);
   const ptr = rt.tensorAddress(word, `${op}.amax`);
@@ -112,21 +117,32 @@ export function launchAmax(kctx: KernelContext, op: string, x: Tensor): { word: 
   return { word, ptr };
 }
 
-/** Stride between consecutive rows when the leading dims of `x` collapse into one; else E_LAYOUT. */
-export function leadStride(x: Tensor, op: string): number {
+/** Whether the leading dims of `x` collapse into one row stride (the [rows, last] view the kernels take). */
+export function leadCollapses(x: Tensor): boolean {
   const r = x.shape.length;
-  if (r <= 1) return 0;
+  if (r <= 1 || x.numel === 0) return true; // an empty view places no element
   let expect = x.strides[r - 2];
   for (let i = r - 2; i >= 0; i--) {
-    if (x.shape[i] !== 1 && x.strides[i] !== expect)
-      fail('E_LAYOUT', 'leading dimensions must collapse into one row stride for the CUDA quantizer', {
-        arg: `${op}.x`,
-        expected: 'row-major leading dims',
-        actual: x.strides,
-      });
+    if (x.shape[i] !== 1 && x.strides[i] !== expect) return false;
     expect = x.strides[i] * x.shape[i];
   }
-  return x.strides[r - 2];
+  return true;
+}
+
+/** Stride between consecutive rows when the leading dims of `x` collapse into one; else E_LAYOUT. */
+export function leadStride(x: Tensor, op: string): number {
+  if (!leadCollapses(x))
+    fail('E_LAYOUT', 'leading dimensions must collapse into one row stride for the CUDA quantizer', {
+      arg: `${op}.x`,
+      expected: 'row-major leading dims',
+      actual: x.strides,
+    });
+  return x.shape.length <= 1 ? 0 : x.strides[x.shape.length - 2];
+}
+
+/** `x` when its leading dims collapse into one row stride, else a dense copy (any strides are allowed). */
+export function rowsView(d: DenseInputs, x: Tensor, op: string): Tensor {
+  return leadCollapses(x) ? x : d.dense(x, `${op}.x`);
 }
 
 export const SCALE_ENC = (d: 'f32' | 'ue8m0') => (d === 'f32' ? ENC.f32 : ENC.ue8m0);
