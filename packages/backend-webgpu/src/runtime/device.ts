@@ -42,6 +42,9 @@ export interface AcquiredDevice {
     subgroupMatrix: boolean;
   };
   subgroupMatrixConfigs: SubgroupMatrixConfig[];
+  /** Subgroup sizes the adapter may use (0 when it does not say). */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
@@ -155,6 +158,8 @@ export async function acquireDevice(options: WebGpuOptions = {}): Promise<Acquir
       subgroupMatrix: device.features.has(SG_MATRIX) && configs.length > 0,
     },
     subgroupMatrixConfigs: configs,
+    subgroupMinSize: Number((info as any).subgroupMinSize ?? 0),
+    subgroupMaxSize: Number((info as any).subgroupMaxSize ?? 0),
     limits: {
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,

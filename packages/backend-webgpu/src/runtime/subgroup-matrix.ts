@@ -8,6 +8,8 @@ export type SubgroupMatrixSyntax = 'template-major' | 'bool-arg';
 export interface SubgroupMatrixSupport {
   config: SubgroupMatrixConfig;
   syntax: SubgroupMatrixSyntax;
+  /** The adapter's one subgroup size: the GEMM runs one subgroup per workgroup. */
+  subgroupSize: number;
 }
 
 /** WGSL spelling of a load of `ty` from pointer `p` at `off` with row stride `stride` (row-major). */
@@ -62,7 +64,9 @@ export function pickConfig(configs: readonly SubgroupMatrixConfig[]): SubgroupMa
 /** Compile a tiny probe in each spelling (newest first); the first without errors wins. */
 export async function detectSubgroupMatrix(rt: Runtime): Promise<SubgroupMatrixSupport | null> {
   const config = pickConfig(rt.gpu.subgroupMatrixConfigs);
-  if (!config) return null;
+  // One subgroup per workgroup needs the subgroup size up front: only adapters with a single size qualify.
+  const subgroupSize = rt.gpu.subgroupMaxSize;
+  if (!config || subgroupSize < 1 || rt.gpu.subgroupMinSize !== subgroupSize) return null;
   for (const syntax of ['template-major', 'bool-arg'] as const) {
     const dev = rt.device;
     dev.pushErrorScope('validation');
@@ -72,7 +76,7 @@ export async function detectSubgroupMatrix(rt: Runtime): Promise<SubgroupMatrixS
     });
     const info = await module.getCompilationInfo();
     const scopeErr = await dev.popErrorScope();
-    if (!scopeErr && !info.messages.some((m) => m.type === 'error')) return { config, syntax };
+    if (!scopeErr && !info.messages.some((m) => m.type === 'error')) return { config, syntax, subgroupSize };
   }
   return null;
 }
