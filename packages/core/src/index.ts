@@ -10,6 +10,7 @@ export * from './numerics.js';
 export * from './op.js';
 export * from './ops/index.js';
 export * from './random.js';
+export * from './read-sync.js';
 export * from './scale.js';
 export * from './storage.js';
 export * from './tensor.js';

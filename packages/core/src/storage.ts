@@ -10,6 +10,13 @@ export interface Storage {
   readonly disposed: boolean;
   /** Copy `byteLength` bytes starting at `byteOffset` to host memory (waits for pending work on the owner). */
   read(byteOffset: number, byteLength: number): Promise<Uint8Array>;
+  /**
+   * Optional synchronous copy of the same bytes (waits for pending work on the owner; does not surface the
+   * device status error). Present where the owner can block cheaply (host memory; CUDA through pinned
+   * staging); absent on WebGPU, which can only map buffers asynchronously. `validate: 'full'` uses it to check
+   * device-resident index data on the host before launch.
+   */
+  readSync?(byteOffset: number, byteLength: number): Uint8Array;
   dispose(): void;
 }
 
@@ -40,6 +47,10 @@ export class HostStorage implements Storage {
   }
 
   async read(byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    return this.readSync(byteOffset, byteLength);
+  }
+
+  readSync(byteOffset: number, byteLength: number): Uint8Array {
     return this.bytes.slice(byteOffset, byteOffset + byteLength);
   }
 

@@ -1,6 +1,7 @@
+import { decodeArray } from '../codec.js';
 import { fail } from '../errors.js';
 import { defineOp, type ValidateMode } from '../op.js';
-import { HostStorage } from '../storage.js';
+import { readBytesSync } from '../read-sync.js';
 import type { Tensor } from '../tensor.js';
 import { MOE_FLOAT_DTYPES, moeIntOption, moeOperand, moeOut } from './moe-common.js';
 import { boolOption, option } from './quant-common.js';
@@ -86,8 +87,9 @@ export const moeTopk = defineOp<MoeTopkArgs, MoeTopkPlan, MoeTopkResult>({
       });
     if (args.bias !== undefined) {
       moeOperand(args.bias, `${OP}.bias`, ['f32'], [experts], ['E']);
-      if (mode === 'full' && args.bias.storage instanceof HostStorage) {
-        const b = args.bias.toFloat32Array();
+      const raw = mode === 'full' ? readBytesSync(args.bias) : null;
+      if (raw) {
+        const b = decodeArray(args.bias.dtype, raw);
         const i = b.findIndex((v) => !Number.isFinite(v));
         if (i >= 0)
           fail('E_RANGE', 'bias must be finite', {
@@ -97,8 +99,10 @@ export const moeTopk = defineOp<MoeTopkArgs, MoeTopkPlan, MoeTopkResult>({
           });
       }
     }
-    if (mode === 'full' && args.logits.storage instanceof HostStorage) {
-      const x = args.logits.toFloat32Array();
+    // 'full' reads device-resident logits too (one synchronous copy); 'fast' never reads device memory.
+    const rawLogits = mode === 'full' ? readBytesSync(args.logits) : null;
+    if (rawLogits) {
+      const x = decodeArray(args.logits.dtype, rawLogits);
       const i = x.findIndex((v) => !Number.isFinite(v));
       if (i >= 0)
         fail('E_RANGE', 'router logits must be finite', {

@@ -2,8 +2,8 @@ import { checkTensor } from '../check.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { ValidateMode } from '../op.js';
+import { readBytesSync } from '../read-sync.js';
 import type { Scale } from '../scale.js';
-import { HostStorage } from '../storage.js';
 import type { Tensor } from '../tensor.js';
 import { ceilDiv, mnMajorStrides } from './quant-layout.js';
 import { DEFAULT_AMAX_EPS } from './quant-rules.js';
@@ -89,10 +89,13 @@ export function checkOut(
     fail('E_LAYOUT', 'output must be contiguous', { arg, expected: 'contiguous strides', actual: t.strides });
 }
 
-/** Host value of a one-element f32 tensor when it is readable now (host storage), else undefined. */
+/**
+ * Value of a one-element f32 tensor when it is readable synchronously now (host storage, or a device storage
+ * with `readSync` such as CUDA), else undefined (WebGPU).
+ */
 export function hostScalar(t: Tensor): number | undefined {
-  if (!(t.storage instanceof HostStorage) || t.disposed) return undefined;
-  const b = t.hostBytes();
+  const b = readBytesSync(t);
+  if (!b || b.byteLength < 4) return undefined;
   return new DataView(b.buffer, b.byteOffset, 4).getFloat32(0, true);
 }
 

@@ -1,32 +1,21 @@
-import { HostStorage } from '../../storage.js';
+import { readBytesSync } from '../../read-sync.js';
 import type { Tensor } from '../../tensor.js';
 
 /**
- * Values of an integer index tensor (i32 or i64) in row-major logical order, read straight from its host
- * bytes honoring strides and offset. Returns `null` when the data is not host-readable (device storage or a
- * non-integer dtype): 'full' validation can only check index data it can read synchronously.
+ * Values of an integer index tensor (i32 or i64) in row-major logical order, honoring strides and offset.
+ * Host tensors are read in place; device tensors whose storage can be read synchronously (CUDA) are copied
+ * once, so 'full' validation checks device-resident index data exactly like host data. Returns `null` when
+ * the data cannot be read synchronously (WebGPU storage, disposed) or the dtype is not an index dtype: the
+ * kernels' device-side status word is then the only check.
  */
 export function hostIndexValues(t: Tensor): number[] | null {
-  if (!(t.storage instanceof HostStorage) || t.storage.disposed) return null;
   if (t.dtype !== 'i32' && t.dtype !== 'i64') return null;
-  const bytes = t.storage.bytes;
+  const bytes = readBytesSync(t);
+  if (!bytes) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const eb = t.dtype === 'i64' ? 8 : 4;
   const n = t.numel;
   const out = new Array<number>(n);
-  if (n === 0) return out;
-  const rank = t.rank;
-  const idx = new Array<number>(rank).fill(0);
-  let at = t.offset;
-  for (let i = 0; i < n; i++) {
-    out[i] = eb === 4 ? view.getInt32(at * 4, true) : Number(view.getBigInt64(at * 8, true));
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      at += t.strides[d];
-      if (idx[d] < t.shape[d]) break;
-      at -= t.strides[d] * t.shape[d];
-      idx[d] = 0;
-    }
-  }
+  if (t.dtype === 'i32') for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
+  else for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(i * 8, true));
   return out;
 }
