@@ -237,6 +237,47 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
     expect(field(opLaunch(raggedK, 'gk_gemm_moe'), 'index')).toBe(gk.ptr);
   });
 
+  it('on sm_90a the Hopper kernels get the gathered copies (before: strided views fell back or failed)', () => {
+    const [m, n, k, e] = [256, 256, 256, 4];
+    const info = every('i32', m);
+    const ragged = runOp('raggedMMoeGemm8bit', {
+      a: h('e4m3', [m, k]),
+      aScale: h('f32', [m, 2]),
+      b: h('e4m3', [e, n, k]),
+      bScale: h('f32', [e, 2, 2]),
+      raggedTokensInfo: info,
+      gemmMode: 'per_token',
+    });
+    const gi = gathered(ragged, info, 'sm_90a', 'gk_strided_copy_b4');
+    expect(opLaunch(ragged, 'sm90_grouped_block_list').args[0]).toBe(gi.ptr);
+    expect(opLaunch(ragged, 'fp8_grouped_gemm_sm90').args).toContain(gi.ptr); // per-row expert ids
+
+    const maskedM = every('i32', e);
+    const masked = runOp('maskedMoeGemm8bit', {
+      a: h('e4m3', [e, 64, k]),
+      aScale: h('f32', [e, 64, 2]),
+      b: h('e4m3', [e, n, k]),
+      bScale: h('f32', [e, 2, 2]),
+      maskedM,
+    });
+    const gm = gathered(masked, maskedM, 'sm_90a', 'gk_strided_copy_b4');
+    expect(opLaunch(masked, 'fp8_grouped_gemm_sm90').args).toContain(gm.ptr);
+
+    const weights = h('f32', [64, 4]).transpose(0, 1);
+    const mqa = runOp('fp8MqaLogits', {
+      q: h('e4m3', [4, 64, 128]),
+      k: h('e4m3', [300, 128]),
+      kScale: h('f32', [300]),
+      weights,
+      cuSeqLenKStart: h('i32', [4]),
+      cuSeqLenKEnd: h('i32', [4]),
+      cleanLogits: true,
+    });
+    const gw = gathered(mqa, weights, 'sm_90a', 'gk_strided_copy_b4');
+    expect(mqa.launches.some((l) => l.file?.startsWith('sm90/'))).toBe(true);
+    expect(mqa.maps.map((o) => o.ptr)).toContain(gw.ptr);
+  });
+
   it('quantizers / dequantFp8 gather x only when its leading dims do not collapse into one row stride', () => {
     // [4, 3, 64] stored as [3, 4, 64]: rows are not one stride apart.
     const permuted = () => h('f32', [3, 4, 64]).permute([1, 0, 2]);

@@ -22,12 +22,15 @@ export interface Launch {
   defines: Record<string, number>;
   grid: number[];
   block: number[];
+  sharedBytes?: number;
   args: unknown[];
 }
 
 export function recordingBackend(arch = 'sm_90a') {
   const launches: Launch[] = [];
   const allocated: Tensor[] = [];
+  /** Tensor maps the sm90 launchers encode (their options, e.g. `ptr`). */
+  const maps: Array<Record<string, unknown>> = [];
   const ids = new WeakMap<object, number>();
   let next = 1;
   const backend = {
@@ -45,26 +48,37 @@ export function recordingBackend(arch = 'sm_90a') {
     return (BigInt(ids.get(t.storage) as number) << 32n) + BigInt(t.offset * dtypeBytes(t.dtype));
   };
   const rt = {
-    device: { arch },
+    device: { arch, smCount: 132 },
     status: { arg: () => 0x5747n },
     tensorAddress: address,
     fill: () => {},
     upload: () => {},
     copy: () => {},
+    alloc: (bytes: number) => ({ ptr: BigInt(0x7000 + next++) << 32n, bytes, dispose: () => {} }),
+    tensorMap: (o: Record<string, unknown>) => {
+      maps.push(o);
+      return { bytes: new Uint8Array(128), align: 64 };
+    },
     getKernel: (spec: { file?: string; name: string; defines?: Record<string, number> }) => ({
-      launch: (o: { grid: number | number[]; block: number | number[]; args: unknown[] }) =>
+      launch: (o: {
+        grid: number | number[];
+        block: number | number[];
+        sharedBytes?: number;
+        args: unknown[];
+      }) =>
         launches.push({
           file: spec.file,
           name: spec.name,
           defines: { ...(spec.defines ?? {}) },
           grid: ([] as number[]).concat(o.grid),
           block: ([] as number[]).concat(o.block),
+          sharedBytes: o.sharedBytes,
           args: o.args,
         }),
     }),
   } as unknown as CudaRuntime;
   registerRuntime(backend, rt);
-  return { kctx: { backend, validate: 'fast' as const }, launches, allocated, address, rt };
+  return { kctx: { backend, validate: 'fast' as const }, launches, allocated, maps, address, rt };
 }
 
 /** Validate (fast) and launch one op on a fresh recording backend. */
