@@ -56,7 +56,7 @@ async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBacken
   const rt = new Runtime(gpu);
   let sgm: SubgroupMatrixSupport | null = null;
   if (
-    options.subgroupMatrix !== false &&
+    options.subgroupMatrix === true &&
     gpu.features.subgroupMatrix &&
     gpu.features.shaderF16 &&
     gpu.features.subgroups

@@ -9,7 +9,10 @@ export interface WebGpuOptions {
   powerPreference?: GPUPowerPreference;
   /** Dawn toggles passed to `create()` in Node (defaults below). */
   dawnFlags?: readonly string[];
-  /** Use the f16 subgroup-matrix GEMM path when the adapter offers it (default true). */
+  /**
+   * Use the f16 subgroup-matrix GEMM path when the adapter offers it and it passes its self-test (default
+   * false: on an H100 through Dawn/Vulkan it is correct but 4-5x slower than the f32 family — see docs/webgpu.md).
+   */
   subgroupMatrix?: boolean;
 }
 

@@ -4,15 +4,19 @@ import { WGSL_CODEC } from './codec.js';
 import { declareBindings, WGSL_INDEX, WGSL_PARAMS, WGSL_STATUS } from './common.js';
 import type { GemmSpec } from './gemm.js';
 
-/** Tile of the subgroup-matrix GEMM: 64 x 64 outputs per workgroup (one subgroup). */
-export const SGM_TILE = 64;
+/**
+ * Tile of the subgroup-matrix GEMM: 16 x 16 outputs per workgroup (one subgroup). Measured on an H100
+ * (Dawn, NVIDIA Vulkan): 16 beat 32 and 64 (2048³ f16: 3.1 vs 3.0 vs 1.8 TFLOP/s) — staging, not the
+ * matrix multiply, bounds this path; see docs/webgpu.md.
+ */
+export const SGM_TILE = 16;
 
 /**
  * The same GEMM family (same setup/loadA/loadB/storeC contract as wgsl/gemm.ts) on subgroup matrices:
  * loaders' values are rounded to f16 into workgroup tiles and multiplied by
  * `chromium-experimental-subgroup-matrix` with f32 results. A workgroup is exactly one subgroup, so every
  * matrix offset is workgroup-uniform (no assumption on how a driver groups invocations into subgroups), and
- * the 4x4 result blocks of the 64x64 tile stay in registers for the whole K loop.
+ * the result blocks of the tile stay in registers for the whole K loop.
  * Only for ops whose loaded values are exact in f16 (the launcher decides).
  */
 export function gemmSgmSource(spec: GemmSpec, sgm: SubgroupMatrixSupport): string {
