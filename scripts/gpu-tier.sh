@@ -66,8 +66,8 @@ if [ "$all" = 1 ]; then
   # Each runner stops starting checks 25 s before its step's kill, so its JSON is complete.
   step cuda 200 60 bash -c 'bash scripts/gpu-tier.sh --deadline-s=$((STEP_S - 25)) "$@"' _ "${args[@]}"
   step webgpu 100 40 bash -c 'bash scripts/gpu-tier.sh --backend=webgpu --deadline-s=$((STEP_S - 25)) "$@"' _ "${args[@]}"
-  # The sanitized process is killed 20 s before the step so the verdict is still written.
-  step sanitize 160 60 bash -c 'SAN_TIMEOUT_S=$((STEP_S - 20)) bash scripts/gpu-tier.sh --sanitize --deadline-s=$((STEP_S - 50)) "$@"' _ "${args[@]}"
+  # The sanitized process is killed 30 s before the step so the verdict is still written.
+  step sanitize 160 60 bash -c 'SAN_TIMEOUT_S=$((STEP_S - 30)) bash scripts/gpu-tier.sh --sanitize --deadline-s=$((STEP_S - 50)) "$@"' _ "${args[@]}"
   # The bench's own kills (each + 10 s grace) fit inside the step: the WebGPU part, then 50 s for the peer.
   step webgpu-bench 480 120 bash -c 'BENCH_S=$((STEP_S - 75)) PEER_S=50 bash bench/webgpu/run.sh'
   echo "== all steps ($((SECONDS - T0)) s):"

@@ -99,6 +99,8 @@ const doc = {
     subgroupMatrix: raw.subgroupMatrix ?? null,
   },
   timing: { webgpu: raw.timing, iters: raw.iters, peer: peer.timing ?? null },
+  // false: the WebGPU bench was stopped before its last shape (its finished rows are kept).
+  complete: raw.complete !== false,
   ...(peer.error ? { peerError: peer.error } : {}),
   results,
 };

@@ -83,6 +83,30 @@ function kernelPathOf(keys) {
   return { path: sgm ? 'f16 subgroup-matrix' : 'f32 tiled', pipelines: short };
 }
 
+const startedAt = new Date().toISOString();
+function reportText(complete) {
+  return JSON.stringify(
+    {
+      bench: 'webgpu-gemm',
+      date: startedAt,
+      complete, // false while rows are still coming (a killed run leaves the rows it finished)
+      node: process.version,
+      device: be.capabilities.device,
+      features: be.capabilities.features,
+      // The adapter's subgroup-matrix configuration the f16 path was built for (null: no such path).
+      subgroupMatrix: be.subgroupMatrix ?? null,
+      timing: profiling ? 'timestamp-query (median)' : 'wall clock (mean)',
+      iters,
+      results,
+    },
+    null,
+    2,
+  );
+}
+function writeReport(complete) {
+  if (outFile) writeFileSync(outFile, reportText(complete));
+}
+
 async function bench(name, op, makeArgs, shape) {
   let args;
   try {
@@ -125,6 +149,7 @@ async function bench(name, op, makeArgs, shape) {
     console.error(`${name}: ${e instanceof Error ? e.message : e}`);
   } finally {
     if (args) for (const v of Object.values(args)) if (v instanceof Tensor) v.dispose();
+    writeReport(false);
   }
 }
 
@@ -236,22 +261,6 @@ for (const [groups, maxM0, n0, k0] of quick
   );
 }
 
-const report = JSON.stringify(
-  {
-    bench: 'webgpu-gemm',
-    date: new Date().toISOString(),
-    node: process.version,
-    device: be.capabilities.device,
-    features: be.capabilities.features,
-    // The adapter's subgroup-matrix configuration the f16 path was built for (null: no such path).
-    subgroupMatrix: be.subgroupMatrix ?? null,
-    timing: profiling ? 'timestamp-query (median)' : 'wall clock (mean)',
-    iters,
-    results,
-  },
-  null,
-  2,
-);
-if (outFile) writeFileSync(outFile, report);
-else console.log(report);
+writeReport(true);
+if (!outFile) console.log(reportText(true));
 await ctx.dispose();
