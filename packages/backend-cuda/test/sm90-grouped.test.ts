@@ -145,7 +145,7 @@ describe('sm90 grouped FP8 launchers', () => {
     const [ga, gb, list, gemm] = launches;
     // A scales -> [kb][Mpad] (MN-major), B scales -> [E*nb][kb] (K-major)
     expect(ga.args.slice(2, 7)).toEqual([{ i32: 1 }, { i32: m }, { i32: m }, { i32: 56 }, { i32: 1 }]);
-    expect(ga.args.slice(10)).toEqual([{ i64: 1 }, { i64: m }]);
+    expect(ga.args.slice(10)).toEqual([{ i64: 1 }, { i64: m }, { i32: m }]); // dst strides, source rows
     expect(gb.args.slice(2, 7)).toEqual([{ i32: e }, { i32: 32 }, { i32: e * 32 }, { i32: 56 }, { i32: 1 }]);
     expect(list.args.slice(1, 6)).toEqual([{ i32: 0 }, { i32: m }, { i32: e }, { i32: 128 }, { i32: 128 }]);
     expect(list.sharedBytes).toBe((m / 128 + 2 * e) * 4);
@@ -219,6 +219,14 @@ describe('sm90 grouped FP8 launchers', () => {
     expect(gemm.args[16]).toEqual({ i64: 256 * 4096 });
     expect(gemm.args[17]).toBe(rt.tensorAddress(l.signal as Tensor, 'x'));
     expect(gemm.args[18]).toBe(STATUS);
+    // maxM % 4 != 0: each expert's A scales are padded to 4 rows, so every tile's TMA scale load starts
+    // 16-byte aligned (an unaligned start faulted with an illegal instruction on an H100)
+    const odd = fakeRuntime();
+    launchSm90Masked(odd.rt, maskedLaunch(2, 11, 72, 384));
+    const ga = odd.launches[0];
+    expect(ga.args.slice(2, 5)).toEqual([{ i32: 2 }, { i32: 12 }, { i32: 24 }]);
+    expect(ga.args.at(-1)).toEqual({ i32: 11 });
+    expect(odd.maps[2]).toMatchObject({ shape: [3, 24] });
     // without a hint, maxM decides the tile
     const big = fakeRuntime();
     launchSm90Masked(big.rt, maskedLaunch(4, 256, 512, 512));
