@@ -329,6 +329,8 @@ if (runs.cuda || runs.sanitize) {
               version: san.sanitizer.version,
               verdict: san.sanitizer.verdict,
               errors: san.sanitizer.errors,
+              apiErrorReports: san.sanitizer.apiErrorReports ?? null,
+              kernelErrorReports: san.sanitizer.kernelErrorReports ?? null,
               exitCode: san.sanitizer.exitCode,
               badinputCases: summarize(sanRows),
               contextRecoveries: san.contextRecoveries ?? null,

@@ -102,8 +102,15 @@ function sanitizerVerdict(log, exitCode, versionText) {
   // Error headers sit right after the "========= " prefix; details (backtraces) are indented further.
   const headers = log
     .split('\n')
-    .filter((l) => /^========= \S/.test(l) && !/ERROR SUMMARY|COMPUTE-SANITIZER|Target application/.test(l))
+    .filter(
+      (l) =>
+        /^========= \S/.test(l) &&
+        !/ERROR SUMMARY|COMPUTE-SANITIZER|Target application|Saved host backtrace|Frame/.test(l),
+    )
     .map((l) => l.slice(10));
+  // "Program hit <error> on CUDA API call ..." is an API call that returned an error (a library may probe
+  // and recover); anything else (invalid/misaligned access, hardware exception) is a kernel's fault.
+  const api = headers.filter((h) => /^Program hit/.test(h)).length;
   const killed = exitCode === 124 || exitCode === 137;
   const verdict = errors === null || killed ? 'incomplete' : errors === 0 ? 'clean' : 'errors';
   return {
@@ -113,6 +120,8 @@ function sanitizerVerdict(log, exitCode, versionText) {
     exitCode,
     killed,
     errors,
+    apiErrorReports: api,
+    kernelErrorReports: headers.length - api,
     summaries: sums.map((m) => m[0]),
     verdict,
     firstErrors: headers.slice(0, 20),
