@@ -75,6 +75,24 @@ export const dequantFp4BadInputs: BadInputCase<typeof op>[] = [
     layout: 'linear',
     globalScale: fullTensor('f32', [1], -1),
   })),
+  bad(op, 'globalScale 0', 'E_RANGE', `${op}.globalScale`, (s) => ({
+    x: x(s),
+    scale: lin(s),
+    layout: 'linear',
+    globalScale: fullTensor('f32', [1], 0),
+  })),
+  bad(op, 'globalScale NaN', 'E_RANGE', `${op}.globalScale`, (s) => ({
+    x: x(s),
+    scale: lin(s),
+    layout: 'linear',
+    globalScale: fullTensor('f32', [1], Number.NaN),
+  })),
+  bad(op, 'globalScale infinite', 'E_RANGE', `${op}.globalScale`, (s) => ({
+    x: x(s),
+    scale: lin(s),
+    layout: 'linear',
+    globalScale: fullTensor('f32', [1], Number.POSITIVE_INFINITY),
+  })),
   bad(op, 'unknown layout', 'E_UNSUPPORTED', `${op}.layout`, (s) => ({
     x: x(s),
     scale: lin(s),

@@ -1,5 +1,6 @@
 import type { Fp8PagedMqaLogitsArgs } from '../../ops/fp8-paged-mqa-logits.js';
 import { scheduleLengths } from '../../ops/grouped/mqa-schedule.js';
+import { Tensor } from '../../tensor.js';
 import type { BadInputCase, ConformanceCase } from '../types.js';
 import { TOLERANCE } from '../types.js';
 import { outOf, rnd } from './common.js';
@@ -85,11 +86,39 @@ export const fp8PagedMqaLogitsCases: ConformanceCase<'fp8PagedMqaLogits'>[] = [
     numSms: 9,
   }),
   c('context shorter than nextN (1-D)', { ...base, nextN: 3, lens: [2, 64], maxContextLen: 64 }),
+  {
+    op: 'fp8PagedMqaLogits',
+    name: 'scheduleMeta and contextLens as strided views, more splits than SMs',
+    build: (seed) => {
+      const a = pagedArgs(seed, { ...base, nextN: 1, lens: [700, 300], maxContextLen: 768 });
+      // 1-D contextLens every other i32 of its storage.
+      const lens = padColumns(a.contextLens.unsqueeze(1), 1);
+      return {
+        ...a,
+        scheduleMeta: padColumns(a.scheduleMeta, 3),
+        contextLens: new Tensor('i32', [2], lens.storage, [2], lens.offset),
+      };
+    },
+    allowNonFinite: true,
+    tolerance: TOLERANCE.dequantized,
+  },
 ];
+
+/** The same i32 values in a view whose rows are `pad` entries longer (row stride > columns); padding is -7. */
+function padColumns(t: Tensor, pad: number): Tensor {
+  const [rows, cols] = t.shape;
+  const v = new Int32Array(t.hostBytes().slice().buffer);
+  const wide = new Array<number>(rows * (cols + pad)).fill(-7);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) wide[r * (cols + pad) + c] = v[r * cols + c];
+  return i32(wide, [rows, cols + pad]).narrow(1, 0, cols);
+}
 
 const OP = 'fp8PagedMqaLogits';
 const goodSetup: Setup = { ...base, batch: 2, nextN: 1, lens: [70, 10], maxContextLen: 128 };
 const good = (seed: number) => pagedArgs(seed, goodSetup);
+// More splits (3 + 2 of 256 tokens) than SMs (4): schedules for another numSms or blockKv really differ.
+const longSetup: Setup = { ...goodSetup, lens: [700, 300], maxContextLen: 768 };
+const long = (seed: number) => pagedArgs(seed, longSetup);
 const bad = (
   name: string,
   code: BadInputCase['code'],
@@ -168,6 +197,45 @@ export const fp8PagedMqaLogitsBadInputs: BadInputCase<'fp8PagedMqaLogits'>[] = [
   bad('scheduleMeta from other lengths', 'E_RANGE', `${OP}.scheduleMeta`, (a) => ({
     ...a,
     scheduleMeta: scheduleFor([700, 10], 2, 1, false, 64, 4),
+  })),
+  {
+    op: OP,
+    name: 'scheduleMeta of 8 SMs cut to 4 SM rows (stale numSms)',
+    code: 'E_RANGE',
+    arg: `${OP}.scheduleMeta`,
+    build: (seed) => ({
+      ...long(seed),
+      scheduleMeta: scheduleFor([700, 300], 2, 1, false, 64, 8).narrow(0, 0, 5),
+    }),
+  },
+  {
+    op: OP,
+    name: 'scheduleMeta computed for blockKv 32',
+    code: 'E_RANGE',
+    arg: `${OP}.scheduleMeta`,
+    build: (seed) => ({ ...long(seed), scheduleMeta: scheduleFor([700, 300], 2, 1, false, 32, 4) }),
+  },
+  {
+    op: OP,
+    name: 'stale scheduleMeta in a strided view',
+    code: 'E_RANGE',
+    arg: `${OP}.scheduleMeta`,
+    build: (seed) => ({
+      ...long(seed),
+      scheduleMeta: padColumns(scheduleFor([700, 300], 2, 1, false, 64, 8).narrow(0, 0, 5), 3),
+    }),
+  },
+  bad('scheduleMeta with 3 columns', 'E_SHAPE', `${OP}.scheduleMeta`, (a) => ({
+    ...a,
+    scheduleMeta: i32(new Array(15).fill(0), [5, 3]),
+  })),
+  bad('scheduleMeta of dtype i64', 'E_DTYPE', `${OP}.scheduleMeta`, (a, s) => ({
+    ...a,
+    scheduleMeta: rnd('i64', [5, 2], s, 9),
+  })),
+  bad('negative 2-D context length', 'E_RANGE', `${OP}.contextLens`, (a) => ({
+    ...a,
+    contextLens: i32([70, -5], [2, 1]),
   })),
   bad('scheduleMeta with one row', 'E_SHAPE', `${OP}.scheduleMeta`, (a) => ({
     ...a,

@@ -51,6 +51,18 @@ export const quantNvfp4BadInputs: BadInputCase<typeof op>[] = [
     x: x(s),
     globalScale: fullTensor('f32', [1], 0),
   })),
+  bad(op, 'globalScale negative', 'E_RANGE', `${op}.globalScale`, (s) => ({
+    x: x(s),
+    globalScale: fullTensor('f32', [1], -0.5),
+  })),
+  bad(op, 'globalScale NaN', 'E_RANGE', `${op}.globalScale`, (s) => ({
+    x: x(s),
+    globalScale: fullTensor('f32', [1], Number.NaN),
+  })),
+  bad(op, 'globalScale infinite', 'E_RANGE', `${op}.globalScale`, (s) => ({
+    x: x(s),
+    globalScale: fullTensor('f32', [1], Number.POSITIVE_INFINITY),
+  })),
   bad(op, 'eps -1', 'E_RANGE', `${op}.eps`, (s) => ({ x: x(s), eps: -1 })),
   bad(op, 'out of e4m3', 'E_DTYPE', `${op}.out`, (s) => ({ x: x(s), out: Tensor.host('e4m3', [4, 32]) })),
   bad(op, 'out unpacked shape', 'E_SHAPE', `${op}.out`, (s) => ({

@@ -42,6 +42,10 @@ export const quantPerTensorFp8BadInputs: BadInputCase<typeof op>[] = [
     scale: fullTensor('f32', [2], 1),
   })),
   bad(op, 'zero scale', 'E_RANGE', `${op}.scale`, (s) => ({ x: x(s), scale: fullTensor('f32', [1], 0) })),
+  bad(op, 'NaN scale', 'E_RANGE', `${op}.scale`, (s) => ({
+    x: x(s),
+    scale: fullTensor('f32', [1], Number.NaN),
+  })),
   bad(op, 'negative scale', 'E_RANGE', `${op}.scale`, (s) => ({
     x: x(s),
     scale: fullTensor('f32', [1], -2),
