@@ -154,10 +154,14 @@ for (const w of WORKLOADS) {
     await be.sync();
     const allocsBefore = rt.allocator.stats.deviceAllocs;
     const perCall = [];
+    const cpuPerCall = [];
     for (let b = 0; b < BATCHES; b++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       loop(CALLS);
       perCall.push(((performance.now() - t0) * 1000) / CALLS);
+      const c = process.cpuUsage(c0);
+      cpuPerCall.push((c.user + c.system) / CALLS);
       await be.sync();
     }
     const row = {
@@ -167,11 +171,13 @@ for (const w of WORKLOADS) {
       out: withOut ? 'given' : 'allocated',
       medianUs: median(perCall),
       minUs: Math.min(...perCall),
+      // CPU time of the process per call: steadier than wall time on a shared, loaded machine.
+      cpuMedianUs: median(cpuPerCall),
       deviceAllocsPerCall: (rt.allocator.stats.deviceAllocs - allocsBefore) / (CALLS * BATCHES),
     };
     rows.push(row);
     console.log(
-      `${row.medianUs.toFixed(2).padStart(7)} µs/call (min ${row.minUs.toFixed(2).padStart(6)})  out=${row.out.padEnd(9)}  cuMemAlloc/call ${row.deviceAllocsPerCall.toFixed(3)}  ${w.name}`,
+      `${row.medianUs.toFixed(2).padStart(7)} µs/call (min ${row.minUs.toFixed(2).padStart(6)}, cpu ${row.cpuMedianUs.toFixed(2).padStart(6)})  out=${row.out.padEnd(9)}  cuMemAlloc/call ${row.deviceAllocsPerCall.toFixed(3)}  ${w.name}`,
     );
   }
 }

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // Run a bench script against the TypeScript sources (the `source` export condition) instead of dist/:
 // esbuild bundles it into .cache/bench/ (no keepNames helpers, so profiles show the real functions), then
-// it runs in a child node with the given arguments.
+// it runs in a child node with the given arguments; flags before the script name go to that node.
 //   node packages/backend-cuda/bench/source.mjs launch-overhead.mjs --ops moePermute
-//   NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' node packages/backend-cuda/bench/source.mjs ...
+//   node packages/backend-cuda/bench/source.mjs --cpu-prof --cpu-prof-dir=/tmp/prof launch-overhead.mjs ...
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [script, ...rest] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const at = argv.findIndex((a) => !a.startsWith('--'));
+const nodeFlags = argv.slice(0, Math.max(at, 0));
+const [script, ...rest] = at < 0 ? [] : argv.slice(at);
 if (!script) throw new Error('usage: source.mjs <bench script> [args...]');
 let esbuild = null;
 for (let d = here; d !== dirname(d) && !esbuild; d = dirname(d)) {
@@ -29,5 +32,5 @@ execFileSync(esbuild, [
   '--log-level=warning',
   `--outfile=${out}`,
 ]);
-const r = spawnSync(process.execPath, [out, ...rest], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [...nodeFlags, out, ...rest], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

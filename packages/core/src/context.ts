@@ -1,7 +1,7 @@
-import type { Backend, BackendFactory, BackendStatus } from './backend.js';
+import type { Backend, BackendFactory, BackendStatus, KernelContext } from './backend.js';
 import type { DType } from './dtype.js';
 import { fail, GemmkitError } from './errors.js';
-import { tensorsIn, type ValidateMode } from './op.js';
+import { everyTensor, tensorsIn, type ValidateMode } from './op.js';
 import { contracts, type OpArgs, type OpName, type OpResult } from './ops/index.js';
 import type { Shape, Tensor } from './tensor.js';
 
@@ -97,22 +97,18 @@ export async function createContext(options: ContextOptions): Promise<Context> {
   const validate = options.validate ?? 'full';
   let disposed = false;
 
-  const run = <K extends OpName>(op: K, args: OpArgs<K>, opts?: CallOptions): OpResult<K> => {
-    if (disposed) fail('E_DISPOSED', 'context was disposed', { arg: 'context' });
-    const contract = contracts[op] as any;
-    if (!contract)
-      fail('E_UNSUPPORTED', `unknown op '${String(op)}'`, {
-        arg: 'op',
-        expected: Object.keys(contracts),
-        actual: op,
-      });
-    const backend = get(opts?.backend);
-    const kernel = backend.kernels[op] as any;
-    if (!kernel)
-      fail('E_UNSUPPORTED', `op '${op}' has no kernel on backend '${backend.name}'`, {
-        arg: 'backend',
-        actual: backend.name,
-      });
+  // Per-call work is kept allocation-free: one frozen KernelContext and one tensor predicate per backend,
+  // contracts looked up in a prototype-free table (an op named 'toString' is unknown, not Object's method).
+  const table: Readonly<Record<string, any>> = Object.freeze(Object.assign(Object.create(null), contracts));
+  const perBackend = new Map<Backend, { kctx: KernelContext; usable: (t: Tensor) => boolean }>();
+  for (const b of live.values())
+    perBackend.set(b, {
+      kctx: Object.freeze({ backend: b, validate }),
+      usable: (t) => !t.disposed && t.device === b.storageDevice,
+    });
+
+  /** Slow path of the tensor check: find the first unusable tensor again, with its argument path. */
+  const tensorError = (op: string, args: unknown, backend: Backend): never => {
     for (const [path, t] of tensorsIn(args)) {
       if (t.disposed) fail('E_DISPOSED', `${op}: tensor was disposed`, { arg: `${op}.${path}` });
       if (t.device !== backend.storageDevice)
@@ -122,20 +118,36 @@ export async function createContext(options: ContextOptions): Promise<Context> {
           actual: t.device,
         });
     }
-    const plan = contract.validate(args, validate);
-    return kernel(plan, args, { backend, validate });
+    return fail('E_DEVICE', `${op}: a tensor argument is not usable on '${backend.name}'`, { arg: op });
   };
 
-  const ops = new Proxy({} as OpFunctions, {
-    get: (_t, key) =>
-      typeof key === 'string' && key in contracts
-        ? (a: any, o?: CallOptions) => run(key as OpName, a, o)
-        : undefined,
-    has: (_t, key) => typeof key === 'string' && key in contracts,
-    ownKeys: () => Object.keys(contracts),
-    getOwnPropertyDescriptor: (_t, key) =>
-      typeof key === 'string' && key in contracts ? { enumerable: true, configurable: true } : undefined,
-  });
+  const run = <K extends OpName>(op: K, args: OpArgs<K>, opts?: CallOptions): OpResult<K> => {
+    if (disposed) fail('E_DISPOSED', 'context was disposed', { arg: 'context' });
+    const contract = typeof op === 'string' ? table[op] : undefined;
+    if (!contract)
+      fail('E_UNSUPPORTED', `unknown op '${String(op)}'`, {
+        arg: 'op',
+        expected: Object.keys(contracts),
+        actual: op,
+      });
+    const backend = opts?.backend === undefined ? current : get(opts.backend);
+    const kernel = backend.kernels[op] as any;
+    if (!kernel)
+      fail('E_UNSUPPORTED', `op '${op}' has no kernel on backend '${backend.name}'`, {
+        arg: 'backend',
+        actual: backend.name,
+      });
+    const pb = perBackend.get(backend)!;
+    if (!everyTensor(args, pb.usable)) tensorError(op, args, backend);
+    const plan = contract.validate(args, validate);
+    return kernel(plan, args, pb.kctx);
+  };
+
+  // One bound function per op, made once (not a new closure per `gk.ops.x` access).
+  const ops = Object.create(null) as Record<string, (a: any, o?: CallOptions) => unknown>;
+  for (const name of Object.keys(contracts))
+    ops[name] = (a: any, o?: CallOptions) => run(name as OpName, a, o);
+  Object.freeze(ops);
 
   return {
     status,
@@ -143,7 +155,7 @@ export async function createContext(options: ContextOptions): Promise<Context> {
       return current;
     },
     validate,
-    ops,
+    ops: ops as unknown as OpFunctions,
     use(name: string) {
       current = get(name);
       return current;

@@ -47,6 +47,26 @@ export function tensorsIn(args: unknown, prefix = ''): Array<[string, Tensor]> {
   return out;
 }
 
+/**
+ * true when `pred` holds for every Tensor reachable from op arguments (the same places `tensorsIn` visits).
+ * Allocation-free, for the per-call check in `Context.run`; `tensorsIn` names the argument when one fails.
+ */
+export function everyTensor(args: unknown, pred: (t: Tensor) => boolean): boolean {
+  return visitAll(args, pred, 0);
+}
+
+function visitAll(v: unknown, pred: (t: Tensor) => boolean, depth: number): boolean {
+  if (v === null || typeof v !== 'object' || depth > 3) return true;
+  if (isTensor(v)) return pred(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!visitAll(v[i], pred, depth + 1)) return false;
+  } else if (Object.getPrototypeOf(v) === Object.prototype) {
+    const o = v as Record<string, unknown>;
+    for (const k in o) if (Object.hasOwn(o, k) && !visitAll(o[k], pred, depth + 1)) return false;
+  }
+  return true;
+}
+
 function isTensor(v: object): v is Tensor {
   return 'storage' in v && 'dtype' in v && 'shape' in v && 'strides' in v;
 }

@@ -57,6 +57,10 @@ export class CublasLt {
   readonly libraryPath: string;
   readonly #f: Record<string, KoffiFn>;
   readonly #out = Buffer.alloc(8);
+  readonly #alpha = Buffer.alloc(4);
+  readonly #beta = Buffer.alloc(4);
+  /** The per-call entry point, called directly. */
+  readonly #matmul: KoffiFn;
 
   private constructor(lib: KoffiLib, path: string) {
     this.libraryPath = path;
@@ -95,6 +99,7 @@ export class CublasLt {
         'int %(uint64_t h, uint64_t desc, void *alpha, uint64_t A, uint64_t Adesc, uint64_t B, uint64_t Bdesc, void *beta, uint64_t C, uint64_t Cdesc, uint64_t D, uint64_t Ddesc, void *algo, uint64_t ws, size_t wsSize, uint64_t stream)',
       ),
     };
+    this.#matmul = this.#f.cublasLtMatmul;
   }
 
   static tryLoad(env: NodeJS.ProcessEnv = process.env): CublasLt | { reason: string } {
@@ -233,12 +238,12 @@ export class CublasLt {
     workspaceBytes: number,
     stream: CuStream,
   ): void {
-    const al = Buffer.alloc(4);
+    // Host scalars are read during the call: two buffers reused across calls.
+    const al = this.#alpha;
+    const be = this.#beta;
     al.writeFloatLE(alpha, 0);
-    const be = Buffer.alloc(4);
     be.writeFloatLE(beta, 0);
-    this.#call(
-      'cublasLtMatmul',
+    const st = this.#matmul(
       h,
       desc,
       al,
@@ -255,7 +260,8 @@ export class CublasLt {
       workspace,
       workspaceBytes,
       stream,
-    );
+    ) as number;
+    if (st !== 0) this.check('cublasLtMatmul', st);
   }
 }
 

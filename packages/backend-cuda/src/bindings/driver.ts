@@ -63,6 +63,11 @@ export class CudaDriver {
   readonly #u64 = Buffer.alloc(8);
   readonly #u64b = Buffer.alloc(8);
   readonly #i32 = Buffer.alloc(4);
+  /** Hot entry points, called directly (no name lookup, no rest/spread arguments). */
+  readonly #launch: KoffiFn;
+  readonly #memsetD8: KoffiFn;
+  readonly #memcpyDtoD: KoffiFn;
+  readonly #encodeTiled: KoffiFn;
 
   private constructor(lib: KoffiLib, path: string) {
     this.libraryPath = path;
@@ -143,6 +148,10 @@ export class CudaDriver {
         'int %(void *map, int dtype, uint32_t rank, uint64_t addr, void *dims, void *strides, void *box, void *elemStrides, int interleave, int swizzle, int l2, int oob)',
       ),
     };
+    this.#launch = this.#f.cuLaunchKernel;
+    this.#memsetD8 = this.#f.cuMemsetD8Async;
+    this.#memcpyDtoD = this.#f.cuMemcpyDtoDAsync;
+    this.#encodeTiled = this.#f.cuTensorMapEncodeTiled;
   }
 
   /** dlopen libcuda and bind every symbol; throws E_DEVICE with what was tried. Does not call cuInit. */
@@ -284,10 +293,12 @@ export class CudaDriver {
     this.#call('cuMemcpyDtoD', dst, src, bytes);
   }
   memcpyDtoDAsync(dst: DevicePtr, src: DevicePtr, bytes: number, stream: CuStream): void {
-    this.#call('cuMemcpyDtoDAsync', dst, src, bytes, stream);
+    const st = this.#memcpyDtoD(dst, src, bytes, stream) as number;
+    if (st !== CUDA_SUCCESS) this.check('cuMemcpyDtoDAsync', st);
   }
   memsetD8Async(dst: DevicePtr, value: number, count: number, stream: CuStream): void {
-    this.#call('cuMemsetD8Async', dst, value, count, stream);
+    const st = this.#memsetD8(dst, value, count, stream) as number;
+    if (st !== CUDA_SUCCESS) this.check('cuMemsetD8Async', st);
   }
   memsetD32Async(dst: DevicePtr, value: number, count: number, stream: CuStream): void {
     this.#call('cuMemsetD32Async', dst, value >>> 0, count, stream);
@@ -365,20 +376,23 @@ export class CudaDriver {
     stream: CuStream,
     params: bigint,
   ): void {
-    this.#call(
-      'cuLaunchKernel',
-      fn,
-      grid[0],
-      grid[1],
-      grid[2],
-      block[0],
-      block[1],
-      block[2],
-      sharedBytes,
-      stream,
-      params,
-      0n,
-    );
+    this.launch(fn, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream, params);
+  }
+  /** cuLaunchKernel with the dimensions as plain numbers (the runtime's hot path). */
+  launch(
+    fn: CuFunction,
+    gx: number,
+    gy: number,
+    gz: number,
+    bx: number,
+    by: number,
+    bz: number,
+    sharedBytes: number,
+    stream: CuStream,
+    params: bigint,
+  ): void {
+    const st = this.#launch(fn, gx, gy, gz, bx, by, bz, sharedBytes, stream, params, 0n) as number;
+    if (st !== CUDA_SUCCESS) this.check('cuLaunchKernel', st);
   }
   /** `config` is the native address of a packed CUlaunchConfig whose attrs pointer is filled in. */
   launchKernelEx(config: bigint, fn: CuFunction, params: bigint): void {
@@ -398,8 +412,7 @@ export class CudaDriver {
     l2: number,
     oob: number,
   ): void {
-    this.#call(
-      'cuTensorMapEncodeTiled',
+    const st = this.#encodeTiled(
       out,
       dtype,
       rank,
@@ -412,6 +425,7 @@ export class CudaDriver {
       swizzle,
       l2,
       oob,
-    );
+    ) as number;
+    if (st !== CUDA_SUCCESS) this.check('cuTensorMapEncodeTiled', st);
   }
 }

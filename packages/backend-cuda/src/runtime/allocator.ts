@@ -26,6 +26,7 @@ export interface AllocatorStats {
 }
 
 const MIN_BLOCK = 512;
+const SMALL_LIMIT = 1 << 20;
 
 /**
  * Bucket for a request: 512-byte granules below 1 MiB; above, the next of four steps per power of two
@@ -33,11 +34,31 @@ const MIN_BLOCK = 512;
  */
 export function bucketSize(bytes: number): number {
   if (bytes <= MIN_BLOCK) return MIN_BLOCK;
-  if (bytes <= 1 << 20) return Math.ceil(bytes / MIN_BLOCK) * MIN_BLOCK;
+  if (bytes <= SMALL_LIMIT) return Math.ceil(bytes / MIN_BLOCK) * MIN_BLOCK;
   const p = 2 ** Math.floor(Math.log2(bytes));
   const step = p / 4;
   const b = Math.ceil(bytes / step) * step;
   return Math.ceil(b / (2 << 20)) * (2 << 20);
+}
+
+/**
+ * One hand-out of a block. A fresh lease per allocation (cheap, young-generation) carries its own liveness,
+ * so freeing needs no pointer-keyed lookup and a stale lease (freed twice, or from before `releaseAll`)
+ * cannot return memory that now belongs to someone else.
+ */
+class Lease implements Block {
+  readonly ptr: DevicePtr;
+  readonly size: number;
+  readonly owner: CachingAllocator;
+  /** The allocator generation this lease belongs to; -1 once freed. */
+  epoch: number;
+
+  constructor(ptr: DevicePtr, size: number, owner: CachingAllocator, epoch: number) {
+    this.ptr = ptr;
+    this.size = size;
+    this.owner = owner;
+    this.epoch = epoch;
+  }
 }
 
 /**
@@ -46,12 +67,21 @@ export function bucketSize(bytes: number): number {
  * every user of the memory is enqueued on the same stream, so later work runs after earlier work finished
  * with the block. On out-of-memory the cache is released (after `drain`, which synchronizes) and the
  * allocation retried once before E_OOM is thrown.
+ *
+ * Hot path (a cache hit and its free): an array-indexed bucket below 1 MiB, one small lease object, no
+ * BigInt-keyed map. Device allocations are recorded by pointer only on the slow path (cuMemAlloc / cuMemFree).
  */
 export class CachingAllocator {
   readonly #raw: RawAllocator;
   readonly #drain: () => void;
-  readonly #free = new Map<number, DevicePtr[]>();
-  readonly #live = new Map<DevicePtr, number>();
+  /** Free lists of buckets <= 1 MiB, indexed by size / 512. */
+  readonly #small: DevicePtr[][] = [];
+  /** Free lists of larger buckets by size. */
+  readonly #large = new Map<number, DevicePtr[]>();
+  /** Every device allocation we hold (cached or handed out): pointer -> bucket size. */
+  readonly #owned = new Map<DevicePtr, number>();
+  /** Bumped by releaseAll: leases of earlier generations are void. */
+  #epoch = 0;
   readonly stats: AllocatorStats = {
     inUseBytes: 0,
     cachedBytes: 0,
@@ -65,6 +95,18 @@ export class CachingAllocator {
     this.#drain = drain;
   }
 
+  #list(size: number, create: boolean): DevicePtr[] | undefined {
+    if (size <= SMALL_LIMIT) {
+      const i = size / MIN_BLOCK;
+      let l = this.#small[i];
+      if (!l && create) l = this.#small[i] = [];
+      return l;
+    }
+    let l = this.#large.get(size);
+    if (!l && create) this.#large.set(size, (l = []));
+    return l;
+  }
+
   allocate(bytes: number): Block {
     if (!Number.isSafeInteger(bytes) || bytes < 0)
       throw new GemmkitError('E_RANGE', 'allocation size must be a non-negative integer', {
@@ -73,14 +115,13 @@ export class CachingAllocator {
         actual: bytes,
       });
     const size = bucketSize(bytes);
-    const list = this.#free.get(size);
-    const cached = list?.pop();
-    if (cached !== undefined) {
+    const list = this.#list(size, false);
+    if (list !== undefined && list.length > 0) {
+      const cached = list.pop() as DevicePtr;
       this.stats.hits++;
       this.stats.cachedBytes -= size;
       this.stats.inUseBytes += size;
-      this.#live.set(cached, size);
-      return { ptr: cached, size };
+      return new Lease(cached, size, this, this.#epoch);
     }
     let ptr: DevicePtr;
     try {
@@ -90,44 +131,58 @@ export class CachingAllocator {
       this.emptyCache();
       ptr = this.#raw.memAlloc(size);
     }
+    this.#owned.set(ptr, size);
     this.stats.deviceAllocs++;
     this.stats.inUseBytes += size;
-    this.#live.set(ptr, size);
-    return { ptr, size };
+    return new Lease(ptr, size, this, this.#epoch);
   }
 
-  /** Return a block to its free list (stream-ordered reuse; see class comment). */
+  /**
+   * Return a block to its free list (stream-ordered reuse; see class comment). A block freed twice, from
+   * before `releaseAll`, or not handed out by this allocator is ignored: it must not enter a free list, or
+   * two tensors would share memory.
+   */
   free(block: Block): void {
-    // A block freed twice (or not ours) must not enter a free list twice: two tensors would share memory.
-    if (this.#live.get(block.ptr) !== block.size) return;
-    this.#live.delete(block.ptr);
-    let list = this.#free.get(block.size);
-    if (!list) {
-      list = [];
-      this.#free.set(block.size, list);
-    }
-    list.push(block.ptr);
+    if (!(block instanceof Lease) || block.owner !== this || block.epoch !== this.#epoch) return;
+    block.epoch = -1;
+    (this.#list(block.size, true) as DevicePtr[]).push(block.ptr);
     this.stats.inUseBytes -= block.size;
     this.stats.cachedBytes += block.size;
   }
 
   /** Wait for the stream, then cuMemFree every block, cached or still in use (runtime teardown). */
   releaseAll(): void {
-    for (const [ptr, size] of this.#live) this.free({ ptr, size });
-    this.emptyCache();
+    this.#epoch++;
+    this.stats.cachedBytes += this.stats.inUseBytes;
+    this.stats.inUseBytes = 0;
+    this.#clearLists();
+    this.#freeDevice([...this.#owned.keys()]);
   }
 
   /** Wait for the stream, then cuMemFree every cached block. */
   emptyCache(): void {
     if (this.stats.cachedBytes === 0) return;
+    const cached: DevicePtr[] = [];
+    for (const l of this.#small) if (l) cached.push(...l);
+    for (const l of this.#large.values()) cached.push(...l);
+    this.#clearLists();
+    this.#freeDevice(cached);
+  }
+
+  #clearLists(): void {
+    this.#small.length = 0;
+    this.#large.clear();
+  }
+
+  #freeDevice(ptrs: readonly DevicePtr[]): void {
+    if (ptrs.length === 0) return;
     this.#drain();
-    for (const [size, list] of this.#free) {
-      for (const p of list) {
-        this.#raw.memFree(p);
-        this.stats.deviceFrees++;
-        this.stats.cachedBytes -= size;
-      }
+    for (const p of ptrs) {
+      const size = this.#owned.get(p) ?? 0;
+      this.#owned.delete(p);
+      this.#raw.memFree(p);
+      this.stats.deviceFrees++;
+      this.stats.cachedBytes -= size;
     }
-    this.#free.clear();
   }
 }

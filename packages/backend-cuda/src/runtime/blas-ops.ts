@@ -10,7 +10,8 @@ import type { CudaRuntime } from './runtime.js';
 
 type RuntimeOf = (kctx: KernelContext) => CudaRuntime;
 
-const op3 = (t: Tensor): readonly [number, number, number] => [t.strides[0], t.strides[1], t.strides[2]];
+/** A rank-3 operand's strides as they are (no copy: the tensor's own frozen array). */
+const op3 = (t: Tensor): readonly number[] => t.strides;
 
 /** An output cuBLASLt can write: the given one if contiguous (else null), or a new one. */
 function outputFor(

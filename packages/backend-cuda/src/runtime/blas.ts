@@ -17,12 +17,14 @@ import type {
   LtMatmulDesc,
   LtPreference,
 } from '../bindings/types.js';
+import { KeyScratch, ShapeKeyMap } from './shape-key.js';
 
 /** A row-major operand: base address, dtype and element strides of its three dims. */
 export interface LtOperand {
   ptr: DevicePtr;
   dtype: LtDataType;
-  strides: readonly [number, number, number];
+  /** Element strides of (batch, row, column). */
+  strides: readonly number[];
 }
 
 /**
@@ -53,6 +55,10 @@ interface Plan {
   cL: LtLayout;
   dL: LtLayout;
   algo: Heuristic;
+  fp8: boolean;
+  /** The FP8 scale pointers last written into `desc` (rewritten only when they change). */
+  aScaleSet: bigint;
+  bScaleSet: bigint;
 }
 
 /** cuBLAS view of one row-major operand: transpose flag and column-major layout (rows, cols, ld). */
@@ -81,8 +87,12 @@ export class LtGemm {
   readonly #pref: LtPreference;
   readonly #workspace: DevicePtr;
   readonly #workspaceBytes: number;
-  /** Plans by problem signature; null = cuBLASLt has no algorithm for it (remembered, not re-queried). */
-  readonly #plans = new Map<string, Plan | null>();
+  /**
+   * Plans by problem signature (sizes, dtypes, strides, which of c / scales are given), through a numeric key:
+   * a string says why cuBLASLt cannot take the problem (remembered, not re-derived or re-queried).
+   */
+  readonly #plans = new ShapeKeyMap<Plan | string>();
+  readonly #key = new KeyScratch();
 
   constructor(lt: CublasLt, workspace: DevicePtr, workspaceBytes: number) {
     this.#lt = lt;
@@ -100,42 +110,41 @@ export class LtGemm {
    * another kernel or reports the reason.
    */
   run(g: LtGemmArgs): string | null {
-    const fp8 = g.a.dtype === 'e4m3' || g.a.dtype === 'e5m2';
-    const A = colMajorView(g.k, g.n, g.b.strides[1], g.b.strides[2]); // our B is K×N → cuBLAS A
-    const B = colMajorView(g.m, g.k, g.a.strides[1], g.a.strides[2]); // our A is M×K → cuBLAS B
-    if (!A) return `b needs a unit stride in K or N (strides ${g.b.strides})`;
-    if (!B) return `a needs a unit stride in M or K (strides ${g.a.strides})`;
-    if (fp8 && (A.op !== CUBLAS_OP_T || B.op !== CUBLAS_OP_N))
-      return 'FP8 through cuBLASLt needs K-contiguous a and column-major b (TN layout)';
-    if (g.c && g.c.strides[2] !== 1 && g.n > 1) return `c must be N-contiguous (strides ${g.c.strides})`;
-    const sig = JSON.stringify([
-      g.batch,
-      g.m,
-      g.n,
-      g.k,
-      g.a.dtype,
-      g.b.dtype,
-      g.out.dtype,
-      g.a.strides,
-      g.b.strides,
-      g.c?.dtype,
-      g.c?.strides,
-      !!g.aScale,
-      !!g.bScale,
-      A,
-      B,
-    ]);
-    let plan = this.#plans.get(sig);
+    const a = g.a.strides;
+    const b = g.b.strides;
+    const k = this.#key.reset().num(g.batch).num(g.m).num(g.n).num(g.k);
+    k.str(g.a.dtype)
+      .str(g.b.dtype)
+      .str(g.out.dtype)
+      .num(a[0])
+      .num(a[1])
+      .num(a[2])
+      .num(b[0])
+      .num(b[1])
+      .num(b[2]);
+    if (g.c) k.str(g.c.dtype).num(g.c.strides[0]).num(g.c.strides[1]).num(g.c.strides[2]);
+    else k.num(-1);
+    k.num(g.aScale ? 1 : 0).num(g.bScale ? 1 : 0);
+    let plan = this.#plans.get(k);
     if (plan === undefined) {
-      plan = this.#plan(g, A, B, fp8);
-      this.#plans.set(sig, plan);
+      plan = this.#prepare(g);
+      this.#plans.set(k, plan);
     }
-    if (plan === null) return 'cuBLASLt has no algorithm for this dtype/shape/alignment combination';
+    if (typeof plan === 'string') return plan;
     const lt = this.#lt;
-    if (fp8) {
-      // Scale pointers change per call (they are tensors); the attribute is read at matmul time.
-      lt.matmulDescSet(plan.desc, MatmulDescAttr.aScalePointer, g.bScale ?? 0n, 'u64');
-      lt.matmulDescSet(plan.desc, MatmulDescAttr.bScalePointer, g.aScale ?? 0n, 'u64');
+    if (plan.fp8) {
+      // Scale pointers change per call (they are tensors); the attribute is read at matmul time, so it is
+      // rewritten whenever it differs from what the descriptor holds.
+      const sa = g.bScale ?? 0n;
+      const sb = g.aScale ?? 0n;
+      if (plan.aScaleSet !== sa) {
+        lt.matmulDescSet(plan.desc, MatmulDescAttr.aScalePointer, sa, 'u64');
+        plan.aScaleSet = sa;
+      }
+      if (plan.bScaleSet !== sb) {
+        lt.matmulDescSet(plan.desc, MatmulDescAttr.bScalePointer, sb, 'u64');
+        plan.bScaleSet = sb;
+      }
     }
     const cPtr = g.c ? g.c.ptr : g.out.ptr;
     lt.matmul(
@@ -157,6 +166,19 @@ export class LtGemm {
       g.stream,
     );
     return null;
+  }
+
+  /** A new plan for a problem signature, or why cuBLASLt cannot take it. */
+  #prepare(g: LtGemmArgs): Plan | string {
+    const fp8 = g.a.dtype === 'e4m3' || g.a.dtype === 'e5m2';
+    const A = colMajorView(g.k, g.n, g.b.strides[1], g.b.strides[2]); // our B is K×N → cuBLAS A
+    const B = colMajorView(g.m, g.k, g.a.strides[1], g.a.strides[2]); // our A is M×K → cuBLAS B
+    if (!A) return `b needs a unit stride in K or N (strides ${g.b.strides})`;
+    if (!B) return `a needs a unit stride in M or K (strides ${g.a.strides})`;
+    if (fp8 && (A.op !== CUBLAS_OP_T || B.op !== CUBLAS_OP_N))
+      return 'FP8 through cuBLASLt needs K-contiguous a and column-major b (TN layout)';
+    if (g.c && g.c.strides[2] !== 1 && g.n > 1) return `c must be N-contiguous (strides ${g.c.strides})`;
+    return this.#plan(g, A, B, fp8) ?? 'cuBLASLt has no algorithm for this dtype/shape/alignment combination';
   }
 
   #plan(
@@ -194,7 +216,18 @@ export class LtGemm {
         lt.matmulDescDestroy(desc);
         return null;
       }
-      return { desc, layouts, aL, bL, cL, dL, algo: algos[0] };
+      return {
+        desc,
+        layouts,
+        aL,
+        bL,
+        cL,
+        dL,
+        algo: algos[0],
+        fp8,
+        aScaleSet: fp8 ? (g.bScale ?? 0n) : 0n,
+        bScaleSet: fp8 ? (g.aScale ?? 0n) : 0n,
+      };
     } catch (e) {
       for (const l of layouts) lt.layoutDestroy(l);
       lt.matmulDescDestroy(desc);
@@ -204,7 +237,7 @@ export class LtGemm {
 
   dispose(): void {
     for (const p of this.#plans.values()) {
-      if (!p) continue;
+      if (typeof p === 'string') continue;
       for (const l of p.layouts) this.#lt.layoutDestroy(l);
       this.#lt.matmulDescDestroy(p.desc);
     }

@@ -83,6 +83,12 @@ export interface KernelHost {
 }
 
 const DEFAULT_SMEM_LIMIT = 48 * 1024;
+const GRID_MAX = [2 ** 31 - 1, 65535, 65535] as const;
+const BLOCK_MAX = [1024, 1024, 64] as const;
+
+/** A launch dimension: an integer in [1, max]. */
+const dimOk = (x: unknown, max: number): boolean =>
+  typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
 
 export function toDim3(
   d: Dim3,
@@ -113,12 +119,17 @@ export class CudaKernel {
   #host: KernelHost;
   #smemLimit = DEFAULT_SMEM_LIMIT;
   #config: NativeBuffer | null = null;
+  /** Argument names for errors, built once. */
+  readonly #where: string;
+  readonly #argsWhere: string;
 
   constructor(host: KernelHost, module: CuModule, fn: CuFunction, name: string) {
     this.#host = host;
     this.module = module;
     this.fn = fn;
     this.name = name;
+    this.#where = `launch(${name})`;
+    this.#argsWhere = `${this.#where}.args`;
     const d = host.driver;
     this.numRegs = d.funcGetAttribute(fn, FuncAttr.numRegs);
     this.staticSharedBytes = d.funcGetAttribute(fn, FuncAttr.sharedSizeBytes);
@@ -127,48 +138,77 @@ export class CudaKernel {
 
   /** Enqueue one launch on the stream. Throws E_RANGE for bad dimensions, E_DEVICE for driver errors. */
   launch(opts: LaunchOptions): void {
-    const where = `launch(${this.name})`;
-    this.#host.activate();
-    if (!opts || typeof opts !== 'object') fail('E_UNSUPPORTED', 'launch options required', { arg: where });
-    const grid = toDim3(opts.grid, `${where}.grid`, [2 ** 31 - 1, 65535, 65535]);
-    const block = toDim3(opts.block, `${where}.block`, [1024, 1024, 64]);
-    const threads = block[0] * block[1] * block[2];
+    const host = this.#host;
+    host.activate();
+    if (!opts || typeof opts !== 'object')
+      fail('E_UNSUPPORTED', 'launch options required', { arg: this.#where });
+    // Dimensions read in place (no tuples per call); anything unusual goes through toDim3 for its error.
+    const g = opts.grid;
+    const b = opts.block;
+    let gx: number;
+    let gy = 1;
+    let gz = 1;
+    let bx: number;
+    let by = 1;
+    let bz = 1;
+    if (typeof g === 'number') gx = g;
+    else if (Array.isArray(g)) {
+      gx = g[0];
+      gy = g[1] ?? 1;
+      gz = g[2] ?? 1;
+    } else gx = Number.NaN;
+    if (typeof b === 'number') bx = b;
+    else if (Array.isArray(b)) {
+      bx = b[0];
+      by = b[1] ?? 1;
+      bz = b[2] ?? 1;
+    } else bx = Number.NaN;
+    if (!(dimOk(gx, 2 ** 31 - 1) && dimOk(gy, 65535) && dimOk(gz, 65535)))
+      [gx, gy, gz] = toDim3(g, `${this.#where}.grid`, GRID_MAX);
+    if (!(dimOk(bx, 1024) && dimOk(by, 1024) && dimOk(bz, 64)))
+      [bx, by, bz] = toDim3(b, `${this.#where}.block`, BLOCK_MAX);
+    const threads = bx * by * bz;
     if (threads > this.maxThreadsPerBlock)
       fail('E_RANGE', 'too many threads per block for this kernel', {
-        arg: `${where}.block`,
+        arg: `${this.#where}.block`,
         expected: `<= ${this.maxThreadsPerBlock} threads`,
         actual: threads,
       });
     const smem = opts.sharedBytes ?? 0;
-    const maxSmem = this.#host.maxSharedOptin - this.staticSharedBytes;
+    const maxSmem = host.maxSharedOptin - this.staticSharedBytes;
     if (!Number.isInteger(smem) || smem < 0 || smem > maxSmem)
       fail('E_RANGE', 'dynamic shared memory exceeds the device limit', {
-        arg: `${where}.sharedBytes`,
+        arg: `${this.#where}.sharedBytes`,
         expected: `integer in [0, ${maxSmem}]`,
         actual: smem,
       });
     if (smem > this.#smemLimit) {
-      this.#host.driver.funcSetAttribute(this.fn, FuncAttr.maxDynamicSharedSizeBytes, smem);
+      host.driver.funcSetAttribute(this.fn, FuncAttr.maxDynamicSharedSizeBytes, smem);
       this.#smemLimit = smem;
     }
-    const stream = opts.stream ?? this.#host.stream;
-    const params = this.#host.packer.pack(opts.args, this.#host.tensorAddress, `${where}.args`);
+    const stream = opts.stream ?? host.stream;
+    const params = host.packer.pack(opts.args, host.tensorAddress, this.#argsWhere);
     if (opts.cluster === undefined) {
-      this.#host.driver.launchKernel(this.fn, grid, block, smem, stream, params);
+      host.driver.launch(this.fn, gx, gy, gz, bx, by, bz, smem, stream, params);
       return;
     }
-    const cluster = toDim3(opts.cluster, `${where}.cluster`, [16, 16, 16]);
+    const grid = [gx, gy, gz] as const;
+    const cluster = toDim3(opts.cluster, `${this.#where}.cluster`, [16, 16, 16]);
     cluster.forEach((c, i) => {
       if (grid[i] % c !== 0)
         fail('E_RANGE', 'grid must be a multiple of the cluster shape', {
-          arg: `${where}.cluster`,
+          arg: `${this.#where}.cluster`,
           expected: `divides grid [${grid.join(', ')}]`,
           actual: cluster,
         });
     });
     if (cluster[0] * cluster[1] * cluster[2] > 8)
-      this.#host.driver.funcSetAttribute(this.fn, FuncAttr.nonPortableClusterSizeAllowed, 1);
-    this.#host.driver.launchKernelEx(this.#launchConfig(grid, block, smem, stream, cluster), this.fn, params);
+      host.driver.funcSetAttribute(this.fn, FuncAttr.nonPortableClusterSizeAllowed, 1);
+    host.driver.launchKernelEx(
+      this.#launchConfig(grid, [bx, by, bz], smem, stream, cluster),
+      this.fn,
+      params,
+    );
   }
 
   /** CUlaunchConfig + one CUlaunchAttribute (cluster dims) in native memory; attrs points inside it. */

@@ -11,11 +11,12 @@ import { type CompileResult, type CompilerMode, JitCompiler } from './compiler.j
 import { type DeviceInfo, queryDevice } from './device.js';
 import { DiskCache, defaultCacheDir } from './disk-cache.js';
 import { CudaKernel, type KernelHost, type KernelSpec } from './launch.js';
+import { KeyScratch, ShapeKeyMap } from './shape-key.js';
 import { kernelsRoot } from './sources.js';
 import { PinnedStaging } from './staging.js';
 import { parseStatusHeader, StatusWord } from './status.js';
 import { CudaStorage, type StorageOwner } from './storage.js';
-import { encodeTensorMap, type TensorMap, type TensorMapOptions, tensorMapArgs } from './tensor-map.js';
+import { type TensorMap, TensorMapCache, type TensorMapOptions } from './tensor-map.js';
 
 export interface CudaOptions {
   /** Device ordinal (default: env GEMMKIT_CUDA_DEVICE or 0). */
@@ -57,7 +58,10 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   readonly #staging: PinnedStaging;
   readonly #options: CudaOptions;
   readonly #modules = new Map<string, CuModule>();
-  readonly #kernels = new Map<string, CudaKernel>();
+  /** Loaded kernels by spec (file/source, name, arch, defines, options) through a numeric key. */
+  readonly #kernels = new ShapeKeyMap<CudaKernel>();
+  readonly #kernelKey = new KeyScratch();
+  readonly #tensorMaps = new TensorMapCache();
   #blas: LtGemm | null = null;
   #blasUnavailable: string | null = null;
   #blasWorkspace: CudaStorage | null = null;
@@ -192,21 +196,22 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     if (!(s instanceof CudaStorage) || s.owner !== this)
       fail('E_DEVICE', 'tensor is not on this CUDA device', { arg, expected: 'cuda', actual: t.device });
     if (s.disposed) fail('E_DISPOSED', 'tensor storage was disposed', { arg });
-    return (s.ptr + BigInt(t.offset * dtypeBytes(t.dtype))) as DevicePtr;
+    const off = t.offset;
+    return off === 0 ? s.ptr : ((s.ptr + BigInt(off * dtypeBytes(t.dtype))) as DevicePtr);
   };
 
   /** Compile (NVRTC/nvcc, disk-cached) and load a kernel; cached per spec for the life of the runtime. */
   getKernel(spec: KernelSpec): CudaKernel {
     this.#live();
-    if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_]\w*$/.test(spec.name))
-      fail('E_COMPILE', 'kernel name must be a C identifier', { arg: 'getKernel.name', actual: spec?.name });
-    const arch = spec.arch ?? this.device.arch;
-    const memo = JSON.stringify([spec.file, spec.source, spec.name, spec.defines, arch, spec.options]);
-    const known = this.#kernels.get(memo);
+    const arch = spec?.arch ?? this.device.arch;
+    const key = spec && typeof spec.name === 'string' ? this.#specKey(spec, arch) : null;
+    const known = key ? this.#kernels.get(key) : undefined;
     if (known) {
       this.jitStats.memoryHits++;
       return known;
     }
+    if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_]\w*$/.test(spec.name))
+      fail('E_COMPILE', 'kernel name must be a C identifier', { arg: 'getKernel.name', actual: spec?.name });
     const r = this.compiler.compile(spec, arch);
     if (r.source === 'disk') this.jitStats.diskHits++;
     else {
@@ -241,18 +246,40 @@ export class CudaRuntime implements KernelHost, StorageOwner {
       );
     }
     const k = new CudaKernel(this, mod, fn, spec.name);
-    this.#kernels.set(memo, k);
+    if (key) this.#kernels.set(this.#specKey(spec, arch), k);
+    return k;
+  }
+
+  /** The numeric key of a kernel spec: file, source, name, arch, then (name, type, value) per define and the options. */
+  #specKey(spec: KernelSpec, arch: string): KeyScratch {
+    const k = this.#kernelKey.reset().str(spec.file).str(spec.source).str(spec.name).str(arch);
+    const d = spec.defines;
+    if (d)
+      for (const name in d) {
+        const v = d[name];
+        k.str(name);
+        if (typeof v === 'number') k.num(0).num(v);
+        else if (typeof v === 'string') k.num(1).str(v);
+        else k.num(2).num(v ? 1 : 0);
+      }
+    k.num(-2);
+    const o = spec.options;
+    if (o) for (let i = 0; i < o.length; i++) k.str(o[i]);
     return k;
   }
 
   /** A CUtensorMap for TMA (see tensor-map.ts for the options). */
   tensorMap(opts: TensorMapOptions): TensorMap {
     this.#live();
-    return encodeTensorMap(
-      this.driver,
-      tensorMapArgs(opts, (t) => this.tensorAddress(t, 'tensorMap.tensor')),
-    );
+    return this.#tensorMaps.get(this.driver, opts, this.#tensorMapAddress);
   }
+
+  /** cuTensorMapEncodeTiled calls so far (the rest were served from the tensor-map cache). */
+  get tensorMapEncodes(): number {
+    return this.#tensorMaps.encodes;
+  }
+
+  readonly #tensorMapAddress = (t: Tensor): DevicePtr => this.tensorAddress(t, 'tensorMap.tensor');
 
   /** cuBLASLt GEMM (created on first use); throws E_UNSUPPORTED when libcublasLt is missing. */
   get blas(): LtGemm {
@@ -317,6 +344,7 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     for (const k of this.#kernels.values()) k.dispose();
     for (const m of this.#modules.values()) attempt(() => this.driver.moduleUnload(m));
     this.#kernels.clear();
+    this.#tensorMaps.clear();
     this.#modules.clear();
     this.#blasWorkspace?.dispose();
     // Blocks still held by live tensors are freed too: their storages report E_DISPOSED from now on.

@@ -1,6 +1,7 @@
 import { type DType, dtypeBytes, fail, type Tensor } from '@gemmkit/core';
 import { type CudaDriver, TENSOR_MAP_BYTES } from '../bindings/driver.js';
 import type { DevicePtr } from '../bindings/types.js';
+import { KeyScratch, ShapeKeyMap } from './shape-key.js';
 
 /**
  * TMA descriptors (CUtensorMap) through cuTensorMapEncodeTiled. Shapes here are row-major like the rest of
@@ -193,4 +194,73 @@ export function encodeTensorMap(driver: CudaDriver, a: EncodedTensorMapArgs): Te
     a.oob,
   );
   return { bytes, align: 64 };
+}
+
+/**
+ * Encoded tensor maps by everything that goes into them (address, dtype, shape, strides, box, element strides,
+ * swizzle, L2 promotion, OOB fill). cuTensorMapEncodeTiled is a pure host function of those, so a hit returns
+ * bytes identical to a fresh encode; with the caching allocator handing the same blocks back, a launcher's
+ * per-call maps hit every time. The returned maps are shared: treat `bytes` as read-only.
+ */
+export class TensorMapCache {
+  readonly #maps: ShapeKeyMap<TensorMap>;
+  readonly #key = new KeyScratch();
+  /** Encodes done (cache misses), for tests and the launch-overhead bench. */
+  encodes = 0;
+
+  constructor(limit = 4096) {
+    this.#maps = new ShapeKeyMap(limit);
+  }
+
+  get(driver: CudaDriver, o: TensorMapOptions, addressOf: (t: Tensor) => DevicePtr): TensorMap {
+    const t = o?.tensor;
+    const addr = t ? addressOf(t) : o?.ptr;
+    const k = o && typeof addr === 'bigint' ? this.#keyOf(o, addr) : null;
+    const hit = k ? this.#maps.get(k) : undefined;
+    if (hit) return hit;
+    // A miss (or options too odd to key): validate and encode exactly as without a cache.
+    const map = Object.freeze(
+      encodeTensorMap(
+        driver,
+        tensorMapArgs(o, () => addr as DevicePtr),
+      ),
+    );
+    this.encodes++;
+    if (k) this.#maps.set(k, map);
+    return map;
+  }
+
+  #keyOf(o: TensorMapOptions, addr: bigint): KeyScratch | null {
+    const t = o.tensor;
+    const shape = t ? t.shape : o.shape;
+    const strides = t ? t.strides : o.strides;
+    const box = o.box;
+    const es = o.elementStrides;
+    if (!Array.isArray(shape) || !Array.isArray(box)) return null;
+    const k = this.#key
+      .reset()
+      .big(addr)
+      .str(t ? t.dtype : o.dtype);
+    k.num(shape.length);
+    for (let i = 0; i < shape.length; i++) k.num(shape[i]);
+    if (strides === undefined) k.num(-1);
+    else if (!Array.isArray(strides)) return null;
+    else {
+      k.num(strides.length);
+      for (let i = 0; i < strides.length; i++) k.num(strides[i]);
+    }
+    k.num(box.length);
+    for (let i = 0; i < box.length; i++) k.num(box[i]);
+    if (es === undefined) k.num(-1);
+    else if (!Array.isArray(es)) return null;
+    else {
+      k.num(es.length);
+      for (let i = 0; i < es.length; i++) k.num(es[i]);
+    }
+    return k.str(o.swizzle).str(o.l2Promotion).str(o.oobFill);
+  }
+
+  clear(): void {
+    this.#maps.clear();
+  }
 }
