@@ -23,7 +23,13 @@ import {
   writeFileBytes,
   writeSafetensors,
 } from '@gemmkit/core';
-import { fusedMoe, loadFp8Experts, topkRouting } from '@gemmkit/moe';
+import {
+  fp8BlockWeightValues,
+  fusedMoe,
+  loadFp8Experts,
+  swigluExpertReference,
+  topkRouting,
+} from '@gemmkit/moe';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -42,43 +48,14 @@ async function backendFactory(name) {
   throw new Error(`--backend ${name}: expected cuda or webgpu`);
 }
 
-/** One FP8 projection [N, K] with 128x128 scales as a checkpoint stores it, plus its dequantized values. */
+/** One FP8 projection [N, K] with 128x128 scales as a checkpoint stores it, plus its exact values. */
 function fp8Weight(n, k, std, rng) {
   const v = new Float64Array(n * k);
   for (let i = 0; i < v.length; i++) v[i] = rng.normal() * std;
   const q = quantizeFp8Blocks(v, [1, n, k], [128, 128], { dtype: 'e4m3', ue8m0: false, eps: 1e-4 });
-  const scales = Float64Array.from(q.scales, (s) => Math.fround(s));
-  const codes = decodeToFloat64('e4m3', q.codes);
-  const kb = Math.ceil(k / 128);
-  const deq = codes.map(
-    (c, i) => c * scales[Math.floor(Math.floor(i / k) / 128) * kb + Math.floor((i % k) / 128)],
-  );
-  return {
-    weight: Tensor.host('e4m3', [n, k], q.codes),
-    scale: tensorFrom('f32', [Math.ceil(n / 128), kb], scales),
-    deq,
-  };
-}
-
-/** SwiGLU expert in float64: down(silu(gate·x) · up·x). */
-function expert(x, d) {
-  const act = new Float64Array(I);
-  for (let i = 0; i < I; i++) {
-    let g = 0;
-    let u = 0;
-    for (let h = 0; h < H; h++) {
-      g += x[h] * d.gate[i * H + h];
-      u += x[h] * d.up[i * H + h];
-    }
-    act[i] = (g / (1 + Math.exp(-g))) * u;
-  }
-  const y = new Float64Array(H);
-  for (let h = 0; h < H; h++) {
-    let acc = 0;
-    for (let i = 0; i < I; i++) acc += act[i] * d.down[h * I + i];
-    y[h] = acc;
-  }
-  return y;
+  const weight = Tensor.host('e4m3', [n, k], q.codes);
+  const scale = tensorFrom('f32', [Math.ceil(n / 128), Math.ceil(k / 128)], q.scales);
+  return { weight, scale, deq: fp8BlockWeightValues(weight, scale) };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'gemmkit-moe-gpu-'));
@@ -152,7 +129,7 @@ for (const [name, routing] of Object.entries(routings)) {
   const want = new Float64Array(T * H);
   for (let t = 0; t < T; t++)
     for (let j = 0; j < K; j++) {
-      const y = expert(xv.subarray(t * H, (t + 1) * H), deq[ids[t * K + j]]);
+      const y = swigluExpertReference(xv.subarray(t * H, (t + 1) * H), deq[ids[t * K + j]]);
       for (let h = 0; h < H; h++) want[t * H + h] += w[t * K + j] * y[h];
     }
   const got = {};

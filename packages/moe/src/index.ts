@@ -29,5 +29,6 @@ export {
   unpackMasked,
   unpermute,
 } from './permute.js';
+export { type ExpertValues, fp8BlockWeightValues, swigluExpertReference } from './reference.js';
 export { expertCounts, type TopkRouting, type TopkRoutingOptions, topkRouting } from './routing.js';
 export { type IndexInput, SegmentGemm, type SegmentGemmRunArgs } from './segment-gemm.js';

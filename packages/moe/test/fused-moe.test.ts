@@ -20,7 +20,15 @@ import {
   writeSafetensors,
 } from '@gemmkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUSED_MOE_OPS, fusedMoe, loadFp8Experts, topkRouting } from '../src/index.js';
+import {
+  type ExpertValues,
+  FUSED_MOE_OPS,
+  fp8BlockWeightValues,
+  fusedMoe,
+  loadFp8Experts,
+  swigluExpertReference,
+  topkRouting,
+} from '../src/index.js';
 
 // End to end: a small DeepSeek-style FP8 expert checkpoint (e4m3 weights + f32 weight_scale_inv 128x128) is
 // written with writeSafetensors, read back with openSafetensors + loadFp8Checkpoint, and the fused layer runs
@@ -56,23 +64,15 @@ function fp8Weight(n: number, k: number, std: number, rng: Random) {
   const v = new Float64Array(n * k);
   for (let i = 0; i < v.length; i++) v[i] = rng.normal() * std;
   const q = quantizeFp8Blocks(v, [1, n, k], [128, 128], { dtype: 'e4m3', ue8m0: false, eps: 1e-4 });
-  const scales = Float64Array.from(q.scales, (s) => Math.fround(s));
-  const codes = decodeToFloat64('e4m3', q.codes);
-  const kb = Math.ceil(k / 128);
-  const deq = codes.map(
-    (c, i) => c * scales[Math.floor(Math.floor(i / k) / 128) * kb + Math.floor((i % k) / 128)],
-  );
-  return {
-    weight: Tensor.host('e4m3', [n, k], q.codes),
-    scale: tensorFrom('f32', [Math.ceil(n / 128), kb], scales),
-    deq,
-  };
+  const weight = Tensor.host('e4m3', [n, k], q.codes);
+  const scale = tensorFrom('f32', [Math.ceil(n / 128), Math.ceil(k / 128)], q.scales);
+  return { weight, scale, deq: fp8BlockWeightValues(weight, scale) };
 }
 
 async function writeCheckpoint(seed: number, experts = E) {
   const rng = new Random(seed);
   const tensors: Record<string, Tensor> = {};
-  const deq: { gate: Float64Array; up: Float64Array; down: Float64Array }[] = [];
+  const deq: ExpertValues[] = [];
   for (let e = 0; e < experts; e++) {
     const gate = fp8Weight(I, H, 0.06, rng);
     const up = fp8Weight(I, H, 0.06, rng);
@@ -109,11 +109,7 @@ function logits(seed: number, experts = E): Tensor {
 }
 
 /** Float64 reference: softmax top-k (renormalized), SwiGLU experts on the dequantized weights, combine. */
-function reference(
-  x: Float64Array,
-  lg: Float64Array,
-  deq: { gate: Float64Array; up: Float64Array; down: Float64Array }[],
-) {
+function reference(x: Float64Array, lg: Float64Array, deq: ExpertValues[]) {
   const out = new Float64Array(T * H);
   const ids: number[] = [];
   for (let t = 0; t < T; t++) {
@@ -124,45 +120,11 @@ function reference(
     const sum = order.reduce((s, e) => s + p[e], 0);
     for (const e of order) {
       ids.push(e);
-      const w = p[e] / sum;
-      const act = new Float64Array(I);
-      for (let i = 0; i < I; i++) {
-        let g = 0;
-        let u = 0;
-        for (let h = 0; h < H; h++) {
-          g += x[t * H + h] * deq[e].gate[i * H + h];
-          u += x[t * H + h] * deq[e].up[i * H + h];
-        }
-        act[i] = (g / (1 + Math.exp(-g))) * u;
-      }
-      for (let h = 0; h < H; h++) {
-        let acc = 0;
-        for (let i = 0; i < I; i++) acc += act[i] * deq[e].down[h * I + i];
-        out[t * H + h] += w * acc;
-      }
+      const y = swigluExpertReference(x.subarray(t * H, (t + 1) * H), deq[e]);
+      for (let h = 0; h < H; h++) out[t * H + h] += (p[e] / sum) * y[h];
     }
   }
   return { out, ids };
-}
-
-/** One SwiGLU expert in float64 on the dequantized weights: down(silu(gate·x) · up·x). */
-function expert(
-  x: Float64Array,
-  d: { gate: Float64Array; up: Float64Array; down: Float64Array },
-): Float64Array {
-  const act = new Float64Array(I);
-  for (let i = 0; i < I; i++) {
-    let g = 0;
-    let u = 0;
-    for (let h = 0; h < H; h++) {
-      g += x[h] * d.gate[i * H + h];
-      u += x[h] * d.up[i * H + h];
-    }
-    act[i] = (g / (1 + Math.exp(-g))) * u;
-  }
-  const y = new Float64Array(H);
-  for (let h = 0; h < H; h++) for (let i = 0; i < I; i++) y[h] += act[i] * d.down[h * I + i];
-  return y;
 }
 
 describe('fusedMoe with a DeepSeek-style FP8 checkpoint', () => {
@@ -240,7 +202,7 @@ describe('fusedMoe with a DeepSeek-style FP8 checkpoint', () => {
     const want = new Float64Array(T * H);
     for (let t = 0; t < T; t++)
       for (let j = 0; j < K; j++) {
-        const y = expert(xv.subarray(t * H, (t + 1) * H), deq[ids[t * K + j]]);
+        const y = swigluExpertReference(xv.subarray(t * H, (t + 1) * H), deq[ids[t * K + j]]);
         for (let h = 0; h < H; h++) want[t * H + h] += w[t * K + j] * y[h];
       }
     for (const backend of new Set([best, 'cpu'])) {
