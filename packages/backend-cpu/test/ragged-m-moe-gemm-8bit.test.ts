@@ -147,6 +147,26 @@ describe('raggedMMoeGemm8bit padding rows and bad index data', () => {
     for (const r of [0, 5]) for (let c = 0; c < 8; c++) expect(Number.isNaN(at(big, r, c))).toBe(true);
   });
 
+  it("validate 'fast': two experts in one aligned block finish the work, then E_LAYOUT (as 'full')", () => {
+    const ops = operands(5, 130, 2, 8, 64, 128);
+    const out = nanTensor('bf16', [130, 8]);
+    const info = [0, 0, 1, ...new Array(125).fill(-1), 1, 1];
+    const args = { ...ops, raggedTokensInfo: tensorFrom('i32', [130], info), out };
+    let err: unknown;
+    try {
+      fast.ops.raggedMMoeGemm8bit(args);
+    } catch (e) {
+      err = e;
+    }
+    expect(isGemmkitError(err, 'E_LAYOUT')).toBe(true);
+    expect((err as { arg: string }).arg).toBe('raggedMMoeGemm8bit.raggedTokensInfo');
+    expect(compare(out, naive(ops, 'per_token', info, 128, 128))).toEqual([]);
+    expect(() => gk.ops.raggedMMoeGemm8bit(args)).toThrow(/E_LAYOUT/);
+    // The second block [128, 130) alone, with one expert, is fine.
+    const okInfo = [0, 0, 0, ...new Array(125).fill(-1), 1, 1];
+    fast.ops.raggedMMoeGemm8bit({ ...args, raggedTokensInfo: tensorFrom('i32', [130], okInfo) });
+  });
+
   it("validate 'fast': per_expert counts past M are clamped to M", () => {
     const ops = operands(6, 130, 2, 8, 64, 128);
     const out = nanTensor('bf16', [130, 8]);

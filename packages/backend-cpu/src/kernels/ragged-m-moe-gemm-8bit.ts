@@ -1,4 +1,4 @@
-import { type KernelFn, raggedMRuns } from '@gemmkit/core';
+import { fail, type KernelFn, raggedMMixedBlocks, raggedMRuns } from '@gemmkit/core';
 import { gemmF64 } from '../gemm.js';
 import { outputTensor, readF64, readInts } from '../host.js';
 import { raiseIndexStatus, scaleBlocks, writeRows } from './grouped-common.js';
@@ -34,5 +34,18 @@ export const raggedMMoeGemm8bit: KernelFn<'raggedMMoeGemm8bit'> = (plan, args, k
     }
   }
   raiseIndexStatus('raggedMMoeGemm8bit', 'raggedTokensInfo', bad);
+  // A block shared by two experts is a layout error (as the 'full' check and the device kernels report it),
+  // though every row was computed with its own expert here.
+  const mixed = plan.gemmMode === 'per_token' ? raggedMMixedBlocks(info, numExperts, plan.alignmentM) : 0;
+  if (mixed > 0)
+    fail(
+      'E_LAYOUT',
+      `raggedMMoeGemm8bit: ${mixed} ${plan.alignmentM}-row block(s) hold rows of two experts`,
+      {
+        arg: 'raggedMMoeGemm8bit.raggedTokensInfo',
+        expected: 'one expert (or -1) per aligned block',
+        actual: `${mixed} mixed block(s)`,
+      },
+    );
   return out;
 };

@@ -72,6 +72,28 @@ export function raggedMRuns(
   return { runs, bad };
 }
 
+/**
+ * `per_token` layout check as a kernel does it ('fast' validation / device status): the number of
+ * `alignmentM`-row blocks whose valid expert ids (in `[0, E)`) are not all the same. Such a block breaks the
+ * contiguous layout (E_LAYOUT, like the 'full' check), even though each row names a valid expert.
+ */
+export function raggedMMixedBlocks(info: ArrayLike<number>, numExperts: number, alignmentM: number): number {
+  let mixed = 0;
+  for (let b = 0; b < info.length; b += alignmentM) {
+    let blockExpert = -1;
+    for (let r = b; r < Math.min(b + alignmentM, info.length); r++) {
+      const e = info[r];
+      if (!(Number.isInteger(e) && e >= 0 && e < numExperts)) continue;
+      if (blockExpert >= 0 && e !== blockExpert) {
+        mixed++;
+        break;
+      }
+      blockExpert = e;
+    }
+  }
+  return mixed;
+}
+
 /** Precise E_RANGE / E_LAYOUT errors for host-readable `raggedTokensInfo` ('full' validation). */
 export function checkRaggedMInfo(
   mode: RaggedMMode,
