@@ -1,7 +1,7 @@
 import { CUBLAS_STATUS_NAMES, libraryError } from './errors.js';
 import type { KoffiFn, KoffiLib } from './koffi.js';
 import { bindFirst, isLoaded, loadLibrary } from './library.js';
-import type { CuStream, DevicePtr, LtHandle, LtLayout, LtMatmulDesc, LtPreference } from './types.js';
+import type { CuStream, DevicePtr, FfiU64, LtHandle, LtLayout, LtMatmulDesc, LtPreference } from './types.js';
 
 /** cudaDataType_t values (library_types.h). */
 export const CudaDataType = { f32: 0, f16: 2, bf16: 14, e4m3: 28, e5m2: 29 } as const;
@@ -59,8 +59,9 @@ export class CublasLt {
   readonly #out = Buffer.alloc(8);
   readonly #alpha = Buffer.alloc(4);
   readonly #beta = Buffer.alloc(4);
-  /** The per-call entry point, called directly. */
+  /** The per-call entry points, called directly. */
   readonly #matmul: KoffiFn;
+  readonly #matmulRaw: KoffiFn;
 
   private constructor(lib: KoffiLib, path: string) {
     this.libraryPath = path;
@@ -100,6 +101,12 @@ export class CublasLt {
       ),
     };
     this.#matmul = this.#f.cublasLtMatmul;
+    // The same entry point with every pointer as an integer: for callers that keep alpha/beta/algo in native
+    // memory and pass handles as numbers (the per-call path of LtGemm).
+    this.#matmulRaw = b(
+      'cublasLtMatmul',
+      'int %(uint64_t h, uint64_t desc, uint64_t alpha, uint64_t A, uint64_t Adesc, uint64_t B, uint64_t Bdesc, uint64_t beta, uint64_t C, uint64_t Cdesc, uint64_t D, uint64_t Ddesc, uint64_t algo, uint64_t ws, size_t wsSize, uint64_t stream)',
+    );
   }
 
   static tryLoad(env: NodeJS.ProcessEnv = process.env): CublasLt | { reason: string } {
@@ -263,6 +270,48 @@ export class CublasLt {
     ) as number;
     if (st !== 0) this.check('cublasLtMatmul', st);
   }
+  /**
+   * matmul with everything already in native memory: `r` holds the fixed handles and addresses of a plan,
+   * the operands are device addresses (numbers where exact: see ffiU64). No allocation, no Buffer marshalling.
+   */
+  matmulRaw(r: LtMatmulRaw, A: FfiU64, B: FfiU64, C: FfiU64, D: FfiU64, stream: FfiU64): void {
+    const st = this.#matmulRaw(
+      r.handle,
+      r.desc,
+      r.alpha,
+      A,
+      r.aLayout,
+      B,
+      r.bLayout,
+      r.beta,
+      C,
+      r.cLayout,
+      D,
+      r.dLayout,
+      r.algo,
+      r.workspace,
+      r.workspaceBytes,
+      stream,
+    ) as number;
+    if (st !== 0) this.check('cublasLtMatmul', st);
+  }
+}
+
+/** Addresses / handles of one `matmulRaw` call, each as ffiU64 gives it. */
+export interface LtMatmulRaw {
+  handle: FfiU64;
+  desc: FfiU64;
+  /** Host addresses of the f32 alpha and beta. */
+  alpha: FfiU64;
+  beta: FfiU64;
+  /** Host address of the 64-byte cublasLtMatmulAlgo_t. */
+  algo: FfiU64;
+  aLayout: FfiU64;
+  bLayout: FfiU64;
+  cLayout: FfiU64;
+  dLayout: FfiU64;
+  workspace: FfiU64;
+  workspaceBytes: number;
 }
 
 function encodeAttr(value: number | bigint, kind: 'i32' | 'u64' | 'i64'): Buffer {

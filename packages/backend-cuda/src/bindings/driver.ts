@@ -10,6 +10,7 @@ import type {
   CuModule,
   CuStream,
   DevicePtr,
+  FfiU64,
   HostPtr,
 } from './types.js';
 
@@ -378,9 +379,12 @@ export class CudaDriver {
   ): void {
     this.launch(fn, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream, params);
   }
-  /** cuLaunchKernel with the dimensions as plain numbers (the runtime's hot path). */
+  /**
+   * cuLaunchKernel with the dimensions as plain numbers (the runtime's hot path); handles may be given in
+   * their FFI form (ffiU64), which koffi converts fastest.
+   */
   launch(
-    fn: CuFunction,
+    fn: CuFunction | FfiU64,
     gx: number,
     gy: number,
     gz: number,
@@ -388,10 +392,10 @@ export class CudaDriver {
     by: number,
     bz: number,
     sharedBytes: number,
-    stream: CuStream,
-    params: bigint,
+    stream: CuStream | FfiU64,
+    params: FfiU64,
   ): void {
-    const st = this.#launch(fn, gx, gy, gz, bx, by, bz, sharedBytes, stream, params, 0n) as number;
+    const st = this.#launch(fn, gx, gy, gz, bx, by, bz, sharedBytes, stream, params, 0) as number;
     if (st !== CUDA_SUCCESS) this.check('cuLaunchKernel', st);
   }
   /** `config` is the native address of a packed CUlaunchConfig whose attrs pointer is filled in. */

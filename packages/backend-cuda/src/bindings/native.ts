@@ -1,4 +1,5 @@
 import { getKoffi } from './koffi.js';
+import { type FfiU64, ffiU64 } from './types.js';
 
 /**
  * A block of native (malloc'd) memory with a known address and a JS view over it. Needed wherever the driver
@@ -7,6 +8,8 @@ import { getKoffi } from './koffi.js';
  */
 export class NativeBuffer {
   readonly address: bigint;
+  /** `address` as the cheapest FFI argument (see ffiU64). */
+  readonly ffiAddress: FfiU64;
   readonly bytes: Uint8Array;
   readonly view: DataView;
   #ptr: unknown;
@@ -19,6 +22,7 @@ export class NativeBuffer {
     const raw = koffi.address(this.#ptr);
     const pad = Number((BigInt(align) - (raw % BigInt(align))) % BigInt(align));
     this.address = raw + BigInt(pad);
+    this.ffiAddress = ffiU64(this.address);
     const ab = koffi.view(this.#ptr, total);
     this.bytes = new Uint8Array(ab, pad, byteLength);
     this.view = new DataView(ab, pad, byteLength);

@@ -29,3 +29,16 @@ export const NULL_PTR = 0n as DevicePtr;
 export function asHandle<T extends bigint>(v: bigint): T {
   return v as T;
 }
+
+/** A handle or address in the form koffi passes to a `uint64_t` parameter most cheaply. */
+export type FfiU64 = number | bigint;
+
+const EXACT = 2n ** 53n;
+
+/**
+ * `b` as a number when that is exact (every real handle and device address is below 2^53), else the bigint.
+ * koffi converts a number argument several times faster than a BigInt, which adds up on per-launch calls.
+ */
+export function ffiU64(b: bigint): FfiU64 {
+  return b >= 0n && b < EXACT ? Number(b) : b;
+}

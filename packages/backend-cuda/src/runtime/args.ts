@@ -1,6 +1,6 @@
 import { fail, type Tensor } from '@gemmkit/core';
 import { NativeBuffer } from '../bindings/native.js';
-import type { DevicePtr } from '../bindings/types.js';
+import type { DevicePtr, FfiU64 } from '../bindings/types.js';
 
 /**
  * One kernel argument, typed explicitly so the bytes match the CUDA signature:
@@ -57,19 +57,22 @@ function badBig(v: unknown, where: string, i: number, signed: boolean): never {
  */
 export class ArgPacker {
   #buf: NativeBuffer | null = null;
+  /** The arena's byte length, kept as a plain field for the per-argument capacity checks. */
+  #cap = 0;
   #addrLo = 0;
   #addrHi = 0;
   #offs: number[] = [];
 
   #ensure(size: number, keep: number): NativeBuffer {
     const old = this.#buf;
-    if (old && size <= old.byteLength) return old;
+    if (old && size <= this.#cap) return old;
     const buf = new NativeBuffer(Math.max(4096, 2 ** Math.ceil(Math.log2(size))), 64);
     if (old) {
       buf.bytes.set(old.bytes.subarray(0, keep));
       old.free();
     }
     this.#buf = buf;
+    this.#cap = buf.byteLength;
     this.#addrLo = Number(buf.address & 0xffff_ffffn);
     this.#addrHi = Number(buf.address >> 32n);
     return buf;
@@ -77,6 +80,15 @@ export class ArgPacker {
 
   /** Address of the packed `void*[]` (0n when there are no arguments). Valid until the next pack(). */
   pack(args: readonly KernelArg[], tensorAddress: TensorAddress, where = 'launch.args'): bigint {
+    return this.#pack(args, tensorAddress, where)?.address ?? 0n;
+  }
+
+  /** Same as `pack`, the address in the form the launch call passes to koffi (0 when there are no arguments). */
+  packFfi(args: readonly KernelArg[], tensorAddress: TensorAddress, where: string): FfiU64 {
+    return this.#pack(args, tensorAddress, where)?.ffiAddress ?? 0;
+  }
+
+  #pack(args: readonly KernelArg[], tensorAddress: TensorAddress, where: string): NativeBuffer | null {
     if (!Array.isArray(args))
       fail('E_UNSUPPORTED', 'kernel arguments must be an array', {
         arg: where,
@@ -84,7 +96,7 @@ export class ArgPacker {
         actual: typeof args,
       });
     const n = args.length;
-    if (n === 0) return 0n;
+    if (n === 0) return null;
     const offs = this.#offs;
     let off = n * 8;
     let buf = this.#ensure(off + 8 * n, 0);
@@ -92,7 +104,7 @@ export class ArgPacker {
     for (let i = 0; i < n; i++) {
       const a = args[i] as unknown;
       // Room for any scalar with its alignment padding (by-value structs check their own size).
-      if (off + 16 > buf.byteLength) {
+      if (off + 16 > this.#cap) {
         buf = this.#ensure(off + 16, off);
         v = buf.view;
       }
@@ -170,7 +182,7 @@ export class ArgPacker {
             actual: o.align,
           });
         off = (off + align - 1) & ~(align - 1);
-        if (off + src.byteLength > buf.byteLength) {
+        if (off + src.byteLength > this.#cap) {
           buf = this.#ensure(off + src.byteLength + 8 * (n - i), off);
           v = buf.view;
         }
@@ -188,7 +200,7 @@ export class ArgPacker {
       v.setUint32(i * 8, lo - carry * TWO32, true);
       v.setUint32(i * 8 + 4, hi0 + carry, true);
     }
-    return buf.address;
+    return buf;
   }
 
   #unknown(a: unknown, where: string, i: number): never {
@@ -207,5 +219,6 @@ export class ArgPacker {
   dispose(): void {
     this.#buf?.free();
     this.#buf = null;
+    this.#cap = 0;
   }
 }

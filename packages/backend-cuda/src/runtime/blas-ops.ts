@@ -70,7 +70,7 @@ export function tryBmmFp16(
     b: { ptr: addr(args.b, 'bmmFp16.b'), dtype: plan.inDtype as LtDataType, strides: op3(args.b) },
     out: { ptr: addr(out, 'bmmFp16.out'), dtype: plan.outDtype },
     c: args.c ? { ptr: addr(args.c, 'bmmFp16.c'), dtype: plan.outDtype, strides: op3(args.c) } : undefined,
-    stream: rt.stream,
+    stream: rt.ffiStream,
   });
   return notRun === null ? out : discard(out, args.out, notRun);
 }
@@ -107,7 +107,7 @@ export function tryBmmFp8(
     out: { ptr: addr(out, 'bmmFp8.out'), dtype: plan.outDtype as LtDataType },
     aScale: addr(args.aScale, 'bmmFp8.aScale'),
     bScale: addr(args.bScale, 'bmmFp8.bScale'),
-    stream: rt.stream,
+    stream: rt.ffiStream,
   });
   return notRun === null ? out : discard(out, args.out, notRun);
 }

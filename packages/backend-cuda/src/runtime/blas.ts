@@ -7,8 +7,10 @@ import {
   type Heuristic,
   LayoutAttr,
   type LtDataType,
+  type LtMatmulRaw,
   MatmulDescAttr,
 } from '../bindings/cublaslt.js';
+import { NativeBuffer } from '../bindings/native.js';
 import type {
   CuStream,
   DevicePtr,
@@ -17,6 +19,7 @@ import type {
   LtMatmulDesc,
   LtPreference,
 } from '../bindings/types.js';
+import { type FfiU64, ffiU64 } from '../bindings/types.js';
 import { KeyScratch, ShapeKeyMap } from './shape-key.js';
 
 /** A row-major operand: base address, dtype and element strides of its three dims. */
@@ -44,7 +47,8 @@ export interface LtGemmArgs {
   aScale?: DevicePtr;
   bScale?: DevicePtr;
   alpha?: number;
-  stream: CuStream;
+  /** The runtime's stream (its FFI form, ffiU64, is accepted too). */
+  stream: CuStream | FfiU64;
 }
 
 interface Plan {
@@ -56,6 +60,9 @@ interface Plan {
   dL: LtLayout;
   algo: Heuristic;
   fp8: boolean;
+  /** Handles and host addresses of the matmul call, in FFI form; the algo lives in `algoMem`. */
+  raw: LtMatmulRaw;
+  algoMem: NativeBuffer;
   /** The FP8 scale pointers last written into `desc` (rewritten only when they change). */
   aScaleSet: bigint;
   bScaleSet: bigint;
@@ -87,6 +94,8 @@ export class LtGemm {
   readonly #pref: LtPreference;
   readonly #workspace: DevicePtr;
   readonly #workspaceBytes: number;
+  /** alpha (f32 @0) and beta (f32 @4) in native memory, rewritten per call. */
+  readonly #scalars = new NativeBuffer(8, 8);
   /**
    * Plans by problem signature (sizes, dtypes, strides, which of c / scales are given), through a numeric key:
    * a string says why cuBLASLt cannot take the problem (remembered, not re-derived or re-queried).
@@ -146,25 +155,13 @@ export class LtGemm {
         plan.bScaleSet = sb;
       }
     }
-    const cPtr = g.c ? g.c.ptr : g.out.ptr;
-    lt.matmul(
-      this.#handle,
-      plan.desc,
-      g.alpha ?? 1,
-      g.b.ptr,
-      plan.aL,
-      g.a.ptr,
-      plan.bL,
-      g.c ? 1 : 0,
-      cPtr,
-      plan.cL,
-      g.out.ptr,
-      plan.dL,
-      plan.algo.algo,
-      this.#workspace,
-      this.#workspaceBytes,
-      g.stream,
-    );
+    const v = this.#scalars.view;
+    v.setFloat32(0, g.alpha ?? 1, true);
+    v.setFloat32(4, g.c ? 1 : 0, true);
+    const out = ffiU64(g.out.ptr);
+    const stream = typeof g.stream === 'bigint' ? ffiU64(g.stream) : g.stream;
+    // cuBLAS A is our b, cuBLAS B our a (see the class comment).
+    lt.matmulRaw(plan.raw, ffiU64(g.b.ptr), ffiU64(g.a.ptr), g.c ? ffiU64(g.c.ptr) : out, out, stream);
     return null;
   }
 
@@ -216,6 +213,22 @@ export class LtGemm {
         lt.matmulDescDestroy(desc);
         return null;
       }
+      const algoMem = new NativeBuffer(algos[0].algo.byteLength, 8);
+      algoMem.bytes.set(algos[0].algo);
+      const scalars = this.#scalars.address;
+      const raw: LtMatmulRaw = {
+        handle: ffiU64(this.#handle),
+        desc: ffiU64(desc),
+        alpha: ffiU64(scalars),
+        beta: ffiU64(scalars + 4n),
+        algo: algoMem.ffiAddress,
+        aLayout: ffiU64(aL),
+        bLayout: ffiU64(bL),
+        cLayout: ffiU64(cL),
+        dLayout: ffiU64(dL),
+        workspace: ffiU64(this.#workspace),
+        workspaceBytes: this.#workspaceBytes,
+      };
       return {
         desc,
         layouts,
@@ -225,6 +238,8 @@ export class LtGemm {
         dL,
         algo: algos[0],
         fp8,
+        raw,
+        algoMem,
         aScaleSet: fp8 ? (g.bScale ?? 0n) : 0n,
         bScaleSet: fp8 ? (g.aScale ?? 0n) : 0n,
       };
@@ -238,10 +253,12 @@ export class LtGemm {
   dispose(): void {
     for (const p of this.#plans.values()) {
       if (typeof p === 'string') continue;
+      p.algoMem.free();
       for (const l of p.layouts) this.#lt.layoutDestroy(l);
       this.#lt.matmulDescDestroy(p.desc);
     }
     this.#plans.clear();
+    this.#scalars.free();
     this.#lt.preferenceDestroy(this.#pref);
     this.#lt.destroy(this.#handle);
   }

@@ -35,7 +35,7 @@ import {
   LAUNCH_CONFIG_BYTES,
 } from '../bindings/driver.js';
 import { NativeBuffer } from '../bindings/native.js';
-import type { CuFunction, CuModule, CuStream } from '../bindings/types.js';
+import { type CuFunction, type CuModule, type CuStream, type FfiU64, ffiU64 } from '../bindings/types.js';
 import type { ArgPacker, KernelArg, TensorAddress } from './args.js';
 
 export type { KernelArg } from './args.js';
@@ -75,6 +75,8 @@ export interface KernelHost {
   readonly driver: CudaDriver;
   readonly packer: ArgPacker;
   readonly stream: CuStream;
+  /** `stream` in its FFI form (ffiU64), when the host keeps one. */
+  readonly ffiStream?: FfiU64;
   /** Largest dynamic shared memory a block may opt into (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN). */
   readonly maxSharedOptin: number;
   readonly tensorAddress: TensorAddress;
@@ -122,6 +124,8 @@ export class CudaKernel {
   /** Argument names for errors, built once. */
   readonly #where: string;
   readonly #argsWhere: string;
+  /** `fn` in its FFI form. */
+  readonly #fnArg: FfiU64;
 
   constructor(host: KernelHost, module: CuModule, fn: CuFunction, name: string) {
     this.#host = host;
@@ -130,6 +134,7 @@ export class CudaKernel {
     this.name = name;
     this.#where = `launch(${name})`;
     this.#argsWhere = `${this.#where}.args`;
+    this.#fnArg = ffiU64(fn);
     const d = host.driver;
     this.numRegs = d.funcGetAttribute(fn, FuncAttr.numRegs);
     this.staticSharedBytes = d.funcGetAttribute(fn, FuncAttr.sharedSizeBytes);
@@ -186,12 +191,14 @@ export class CudaKernel {
       host.driver.funcSetAttribute(this.fn, FuncAttr.maxDynamicSharedSizeBytes, smem);
       this.#smemLimit = smem;
     }
-    const stream = opts.stream ?? host.stream;
-    const params = host.packer.pack(opts.args, host.tensorAddress, this.#argsWhere);
     if (opts.cluster === undefined) {
-      host.driver.launch(this.fn, gx, gy, gz, bx, by, bz, smem, stream, params);
+      const params = host.packer.packFfi(opts.args, host.tensorAddress, this.#argsWhere);
+      const s = opts.stream ?? host.ffiStream ?? host.stream;
+      host.driver.launch(this.#fnArg, gx, gy, gz, bx, by, bz, smem, s, params);
       return;
     }
+    const stream = opts.stream ?? host.stream;
+    const params = host.packer.pack(opts.args, host.tensorAddress, this.#argsWhere);
     const grid = [gx, gy, gz] as const;
     const cluster = toDim3(opts.cluster, `${this.#where}.cluster`, [16, 16, 16]);
     cluster.forEach((c, i) => {

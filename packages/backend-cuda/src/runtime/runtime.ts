@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { dtypeBytes, fail, GemmkitError, type Tensor } from '@gemmkit/core';
 import { CublasLt } from '../bindings/cublaslt.js';
 import { CU_EVENT_DEFAULT, CudaDriver } from '../bindings/driver.js';
-import type { CuContext, CuEvent, CuModule, CuStream, DevicePtr } from '../bindings/types.js';
+import {
+  type CuContext,
+  type CuEvent,
+  type CuModule,
+  type CuStream,
+  type DevicePtr,
+  type FfiU64,
+  ffiU64,
+} from '../bindings/types.js';
 import { CachingAllocator } from './allocator.js';
 import { ArgPacker } from './args.js';
 import { LtGemm } from './blas.js';
@@ -50,6 +58,7 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   readonly device: DeviceInfo;
   readonly context: CuContext;
   readonly stream: CuStream;
+  readonly ffiStream: FfiU64;
   readonly allocator: CachingAllocator;
   readonly packer = new ArgPacker();
   readonly status: StatusWord;
@@ -76,6 +85,7 @@ export class CudaRuntime implements KernelHost, StorageOwner {
       driver.ctxSetCurrent(this.context);
       currentContext = this.context;
       this.stream = driver.streamCreate();
+      this.ffiStream = ffiU64(this.stream);
       this.allocator = new CachingAllocator(driver, () => driver.streamSynchronize(this.stream));
       this.#staging = new PinnedStaging(driver, this.stream, options.stagingBytes ?? 16 << 20);
       const block = this.allocator.allocate(256);

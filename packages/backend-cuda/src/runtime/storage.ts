@@ -13,9 +13,21 @@ export interface StorageOwner {
   readBackSync(ptr: DevicePtr, bytes: number): Uint8Array;
 }
 
-/** Safety net: storages dropped without dispose() give their block back when collected. */
-const finalizer = new FinalizationRegistry<{ owner: StorageOwner; block: Block }>(({ owner, block }) => {
-  if (!owner.disposed) owner.release(block);
+/** What the safety net holds per storage; `block` is cleared when the storage is disposed. */
+interface Held {
+  owner: StorageOwner;
+  block: Block | null;
+}
+
+/**
+ * Safety net: storages dropped without dispose() give their block back when collected. dispose() does not
+ * unregister (that costs about as much again as registering, on every op output); it clears the held block, so
+ * the callback of a disposed storage does nothing.
+ */
+const finalizer = new FinalizationRegistry<Held>((held) => {
+  const block = held.block;
+  held.block = null;
+  if (block && !held.owner.disposed) held.owner.release(block);
 });
 
 /** Device memory of the CUDA backend (one allocator block). `device` is 'cuda'. */
@@ -24,12 +36,16 @@ export class CudaStorage implements Storage {
   readonly byteLength: number;
   readonly owner: StorageOwner;
   #block: Block | null;
+  #held: Held | null = null;
 
   constructor(owner: StorageOwner, block: Block | null, byteLength: number) {
     this.owner = owner;
     this.#block = block;
     this.byteLength = byteLength;
-    if (block) finalizer.register(this, { owner, block }, this);
+    if (block) {
+      this.#held = { owner, block };
+      finalizer.register(this, this.#held);
+    }
   }
 
   #disposed = false;
@@ -79,9 +95,10 @@ export class CudaStorage implements Storage {
 
   dispose(): void {
     if (this.#block) {
-      finalizer.unregister(this);
+      if (this.#held) this.#held.block = null;
       if (!this.owner.disposed) this.owner.release(this.#block);
       this.#block = null;
+      this.#held = null;
     }
     this.#disposed = true;
   }
