@@ -2,6 +2,7 @@ import type { BackendFactory } from '../backend.js';
 import { createContext } from '../context.js';
 import { badInputCases, conformanceCases } from './cases/index.js';
 import { runBadInputCase, runConformanceCase } from './run.js';
+import { runStridedCase } from './strided.js';
 import type { AnyBadInputCase, AnyConformanceCase } from './types.js';
 
 /** The few test-runner functions the suite needs (vitest, jest, node:test adapters all fit). */
@@ -20,6 +21,11 @@ export interface DefineConformanceOptions extends ConformanceRunner {
   reference: BackendFactory;
   /** Keep only some cases (by op, name, or kind). */
   filter?(c: AnyConformanceCase | AnyBadInputCase, kind: 'conformance' | 'bad-input'): boolean;
+  /**
+   * Also run every kept conformance case with its tensors as padded, non-contiguous views
+   * (`runStridedCase`): each must work or be refused with E_LAYOUT naming the argument. Default true.
+   */
+  strided?: boolean;
 }
 
 /**
@@ -46,6 +52,14 @@ export async function defineConformance(opts: DefineConformanceOptions): Promise
         opts.expect(r.failures).toEqual([]);
       });
     }
+    if (opts.strided !== false)
+      for (const c of conformanceCases) {
+        if (!keep(c, 'conformance')) continue;
+        opts.it(`${c.op}: ${c.name} (strided views)`, async () => {
+          const r = await runStridedCase(ctx, c, { backend: factory.name, reference: reference.name });
+          opts.expect(r.failures).toEqual([]);
+        });
+      }
     for (const c of badInputCases) {
       if (!keep(c, 'bad-input')) continue;
       opts.it(`${c.op} rejects ${c.name} with ${c.code}`, async () => {

@@ -76,6 +76,13 @@ export const dequantFp4 = defineOp<DequantFp4Args, DequantFp4Plan, Tensor>({
         expected: p.scaleShape,
         actual: args.scale.shape,
       });
+    // The swizzle is a byte-offset formula over one flat buffer (as quantNvfp4 / quantMxfp4 write it).
+    if (layout === 'swizzle128x4' && !args.scale.isContiguous)
+      fail('E_LAYOUT', 'swizzled scales must be one contiguous buffer', {
+        arg: `${op}.scale`,
+        expected: 'contiguous (stride 1)',
+        actual: args.scale.strides,
+      });
     checkOut(args.out, `${op}.out`, outDtype, p.valueShape);
     return { ...p, scaleDtype, outDtype, hasGlobalScale: args.globalScale !== undefined };
   },

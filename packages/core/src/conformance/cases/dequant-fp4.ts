@@ -69,6 +69,10 @@ export const dequantFp4BadInputs: BadInputCase<typeof op>[] = [
     layout: 'linear',
     globalScale: fullTensor('f32', [1], 2),
   })),
+  bad(op, 'swizzled scale as a strided view', 'E_LAYOUT', `${op}.scale`, (s) => {
+    const wide = nvScale([swizzledSize(4, 4) * 2], s);
+    return { x: x(s), scale: new Tensor('e4m3', [swizzledSize(4, 4)], wide.storage, [2], 0) };
+  }),
   bad(op, 'globalScale negative', 'E_RANGE', `${op}.globalScale`, (s) => ({
     x: x(s),
     scale: lin(s),
