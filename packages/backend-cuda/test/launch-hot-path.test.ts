@@ -135,7 +135,7 @@ describe('argument packing', () => {
     const p = new ArgPacker();
     const vals = [-1, 2 ** 40 + 5, -(2 ** 40) - 3, 2 ** 53 - 1, -(2 ** 53) + 1];
     const base = p.pack(
-      [...vals.map((i64) => ({ i64 })), { u64: 2 ** 52 + 7 }, { u64: 2 ** 60 }, { ptr: 4096 }],
+      [...vals.map((i64) => ({ i64 })), { u64: 2 ** 52 + 7 }, { u64: 2 ** 60 }, { ptr: 4096n }],
       noTensor,
     );
     const n = vals.length + 3;
