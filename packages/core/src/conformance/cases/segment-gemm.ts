@@ -62,6 +62,24 @@ export const segmentGemmCases: ConformanceCase<'segmentGemm'>[] = [
     weightIndices: [0, 1, 0, 1],
     index: 'i32',
   }),
+  {
+    op: 'segmentGemm',
+    name: 'segLens i32 with weightIndices i64 (index widths mixed)',
+    build: (seed) => ({
+      ...segmentArgs(seed, { rows: 9, dIn: 32, dOut: 16, numWeights: 3, segLens: [4, 0, 5], index: 'i32' }),
+      weightIndices: i64([2, 0, 1]),
+    }),
+    tolerance: TOLERANCE.dequantized,
+  },
+  {
+    op: 'segmentGemm',
+    name: 'segIndptr i64 with weightIndices i32 (index widths mixed)',
+    build: (seed) => ({
+      ...segmentArgs(seed, { rows: 9, dIn: 32, dOut: 16, numWeights: 3, segIndptr: [0, 4, 9], index: 'i64' }),
+      weightIndices: i32([1, 1]),
+    }),
+    tolerance: TOLERANCE.dequantized,
+  },
   c('zero-length segments', { rows: 8, dIn: 32, dOut: 24, numWeights: 4, segLens: [0, 5, 0, 3] }),
   c(
     'rows outside every segment stay untouched',
