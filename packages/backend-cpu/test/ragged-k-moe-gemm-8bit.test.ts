@@ -90,6 +90,25 @@ describe('raggedKMoeGemm8bit bad index data', () => {
   });
 });
 
+describe('raggedKMoeGemm8bit misaligned counts', () => {
+  it("validate 'fast': counts off the 128 grid are computed as given, then E_ALIGN (as 'full')", () => {
+    const ops = operands(9, 256, 4, 5);
+    const out = randomTensor('f32', [3, 4, 5], { seed: 4 });
+    const old = Tensor.host('f32', [3, 4, 5], out.hostBytes().slice());
+    const args = { ...ops, raggedTokensInfo: tensorFrom('i32', [3], [100, 28, 128]), out };
+    let err: unknown;
+    try {
+      fast.ops.raggedKMoeGemm8bit(args);
+    } catch (e) {
+      err = e;
+    }
+    expect(isGemmkitError(err, 'E_ALIGN')).toBe(true);
+    expect((err as { arg: string }).arg).toBe('raggedKMoeGemm8bit.raggedTokensInfo');
+    expect(compare(out, naive(ops, old, [100, 28, 128]))).toEqual([]);
+    expect(() => gk.ops.raggedKMoeGemm8bit(args)).toThrow(/E_ALIGN/);
+  });
+});
+
 describe('raggedKMoeGemm8bit cost model', () => {
   it('gives finite, non-negative flops and bytes for every conformance case', () =>
     expectSaneCosts('raggedKMoeGemm8bit'));

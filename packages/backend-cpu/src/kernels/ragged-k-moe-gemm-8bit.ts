@@ -1,4 +1,4 @@
-import { type KernelFn, raggedKRanges } from '@gemmkit/core';
+import { fail, type KernelFn, raggedKMisaligned, raggedKRanges } from '@gemmkit/core';
 import { gemmF64, transposeF64 } from '../gemm.js';
 import { readF64, readInts } from '../host.js';
 import { raiseIndexStatus, writeRows } from './grouped-common.js';
@@ -25,7 +25,8 @@ export const raggedKMoeGemm8bit: KernelFn<'raggedKMoeGemm8bit'> = (plan, args) =
   const { m, n, kTotal, granularity } = plan;
   const gk = granularity[2];
   const out = args.out;
-  const { ranges, bad } = raggedKRanges(readInts(args.raggedTokensInfo), kTotal);
+  const counts = readInts(args.raggedTokensInfo);
+  const { ranges, bad } = raggedKRanges(counts, kTotal);
   const used = ranges.filter((r) => r.end > r.start);
   if (used.length > 0 && m > 0 && n > 0) {
     const a = readF64(args.a);
@@ -44,5 +45,13 @@ export const raggedKMoeGemm8bit: KernelFn<'raggedKMoeGemm8bit'> = (plan, args) =
     }
   }
   raiseIndexStatus('raggedKMoeGemm8bit', 'raggedTokensInfo', bad);
+  // Misaligned counts were computed as given, but break the contract (as the 'full' check and WebGPU say).
+  const misaligned = raggedKMisaligned(counts, gk);
+  if (misaligned > 0)
+    fail('E_ALIGN', `raggedKMoeGemm8bit: ${misaligned} K count(s) not a multiple of ${gk}`, {
+      arg: 'raggedKMoeGemm8bit.raggedTokensInfo',
+      expected: `multiples of ${gk}`,
+      actual: `${misaligned} misaligned count(s)`,
+    });
   return out;
 };

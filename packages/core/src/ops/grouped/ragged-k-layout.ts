@@ -27,6 +27,16 @@ export function raggedKRanges(counts: ArrayLike<number>, kTotal: number): { rang
   return { ranges, bad };
 }
 
+/**
+ * Kernel-side alignment check ('fast' validation / device status): how many non-negative counts are not a
+ * multiple of the K scale block `gk` (E_ALIGN, like the 'full' check; the ranges are still computed).
+ */
+export function raggedKMisaligned(counts: ArrayLike<number>, gk: number): number {
+  let n = 0;
+  for (let e = 0; e < counts.length; e++) if (counts[e] > 0 && counts[e] % gk !== 0) n++;
+  return n;
+}
+
 /** 'full' validation of host-readable counts: non-negative, multiples of `gk`, total ≤ kTotal. */
 export function checkRaggedKCounts(counts: readonly number[], kTotal: number, gk: number, arg: string): void {
   let total = 0;
