@@ -11,6 +11,7 @@
 //     --validate fast|full  (default fast)
 //     --real             use the real libcuda / cuBLASLt (on a GPU host) instead of the fake
 //     --json FILE        write the rows as JSON
+//     --no-fixed         skip the fixed-cost rows (one FFI call, a bare launch, an allocation, the cache hits)
 //   Profile one op:  NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' node packages/backend-cuda/bench/source.mjs \
 //     launch-overhead.mjs --ops quantPerTokenFp8 --batches 40
 //   then  node packages/backend-cuda/bench/profile-summary.mjs /tmp/prof/<largest>.cpuprofile
@@ -179,6 +180,47 @@ for (const w of WORKLOADS) {
     console.log(
       `${row.medianUs.toFixed(2).padStart(7)} µs/call (min ${row.minUs.toFixed(2).padStart(6)}, cpu ${row.cpuMedianUs.toFixed(2).padStart(6)})  out=${row.out.padEnd(9)}  cuMemAlloc/call ${row.deviceAllocsPerCall.toFixed(3)}  ${w.name}`,
     );
+  }
+}
+if (!argv.includes('--no-fixed')) {
+  // The pieces every op call is made of, each on its own (same batches, CPU time per call).
+  const noop = rt.getKernel({
+    source:
+      'extern "C" __global__ void gk_bench_noop(const void* x, int a, int b, const void* y, int c, void* o, unsigned* s) {}',
+    name: 'gk_bench_noop',
+  });
+  const x = be.empty('bf16', [64, 128]);
+  const o = be.empty('bf16', [64, 128]);
+  const launchArgs = {
+    grid: [64],
+    block: [128],
+    args: [x, { i32: 256 }, { i32: 32 }, o, { i32: 64 }, o, 0n],
+  };
+  const mapOpts = { tensor: x, box: [64, 64], swizzle: '128B' };
+  const spec = { file: 'moe_ops.cu', name: 'gk_moe_gather', defines: {} };
+  const fixed = {
+    'FFI round trip (cuStreamQuery)': () => rt.driver.streamQuery(rt.stream),
+    'kernel.launch, 7 args (no-op kernel)': () => noop.launch(launchArgs),
+    'allocator allocate + free (cache hit)': () => rt.allocator.free(rt.allocator.allocate(16384)),
+    'backend.empty + dispose (Tensor + CudaStorage)': () => be.empty('bf16', [64, 128]).dispose(),
+    'rt.tensorMap (cache hit)': () => rt.tensorMap(mapOpts),
+    'rt.getKernel (cache hit)': () => rt.getKernel({ ...spec }),
+  };
+  console.log('fixed costs:');
+  for (const [name, f] of Object.entries(fixed)) {
+    for (let i = 0; i < 1000; i++) f();
+    await be.sync();
+    const cpuPerCall = [];
+    for (let b = 0; b < BATCHES; b++) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < CALLS; i++) f();
+      const c = process.cpuUsage(c0);
+      cpuPerCall.push((c.user + c.system) / CALLS);
+      await be.sync();
+    }
+    const row = { op: 'fixed', workload: name, cpuMedianUs: median(cpuPerCall) };
+    rows.push(row);
+    console.log(`${row.cpuMedianUs.toFixed(2).padStart(7)} µs/call (cpu)  ${name}`);
   }
 }
 await gk.dispose();

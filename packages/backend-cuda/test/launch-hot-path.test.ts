@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CudaRuntime, cuda, cudaRuntimeOf } from '../src/index.js';
 import { CachingAllocator, type RawAllocator } from '../src/runtime/allocator.js';
 import { ArgPacker } from '../src/runtime/args.js';
+import { KeyScratch, ShapeKeyMap } from '../src/runtime/shape-key.js';
 import { encodeTensorMap, tensorMapArgs } from '../src/runtime/tensor-map.js';
 
 // The caches and fast paths of the per-launch host work (kernel handles, tensor maps, cuBLASLt plans, argument
@@ -63,6 +64,40 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gk?.dispose();
+});
+
+describe('numeric cache keys', () => {
+  it('finds exactly the stored key among thousands (chained slots), never a near miss', () => {
+    const m = new ShapeKeyMap<number>();
+    const k = new KeyScratch();
+    const key = (i: number) =>
+      k
+        .reset()
+        .num(i % 97)
+        .num(Math.floor(i / 97))
+        .str(i % 2 ? 'bf16' : 'f16');
+    for (let i = 0; i < 5000; i++) m.set(key(i), i);
+    expect(m.size).toBe(5000);
+    for (let i = 0; i < 5000; i += 7) expect(m.get(key(i))).toBe(i);
+    expect(m.get(k.reset().num(1).num(0).str('f16'))).toBeUndefined(); // 1 is stored with 'bf16'
+    expect(m.get(k.reset().num(1).num(0))).toBeUndefined(); // a prefix is another key
+  });
+
+  it('keeps addresses exact beyond 2^53 and starts over past its limit', () => {
+    const m = new ShapeKeyMap<string>(3);
+    const k = new KeyScratch();
+    const hi = 2n ** 60n;
+    m.set(k.reset().big(hi), 'a');
+    m.set(k.reset().big(hi + 1n), 'b');
+    expect(m.get(k.reset().big(hi))).toBe('a');
+    expect(m.get(k.reset().big(hi + 1n))).toBe('b');
+    expect(m.get(k.reset().num(Number(hi)))).toBeUndefined();
+    m.set(k.reset().num(1), 'c');
+    m.set(k.reset().num(2), 'd'); // fourth entry: the map was cleared first
+    expect(m.size).toBe(1);
+    expect(m.get(k.reset().big(hi))).toBeUndefined();
+    expect(m.get(k.reset().num(2))).toBe('d');
+  });
 });
 
 describe('tensor-map cache', () => {

@@ -48,14 +48,13 @@ export class KeyScratch {
     return this;
   }
 
+  /** FNV-style mix of every number's low and high 32 bits (addresses and big strides exceed int32). */
   hash(): number {
+    const v = this.vals;
     let h = 0x811c9dc5 ^ this.n;
     for (let i = 0; i < this.n; i++) {
-      const x = this.vals[i];
-      h = Math.imul(h ^ (x | 0), 0x01000193);
-      // Numbers beyond int32 (strides of big tensors, addresses) also mix their high part.
-      if (x > 0x7fff_ffff || x < -0x8000_0000 || x !== Math.floor(x))
-        h = Math.imul(h ^ ((x / TWO32) | 0) ^ (x * 1024), 0x01000193);
+      const x = v[i];
+      h = Math.imul(h ^ (x | 0), 0x01000193) ^ ((x / TWO32) | 0);
     }
     return h;
   }
@@ -66,9 +65,14 @@ interface Entry<V> {
   readonly value: V;
 }
 
-/** Map from scratch keys to values; entries are compared number by number (hash collisions are harmless). */
+const SLOTS = 1024;
+
+/**
+ * Map from scratch keys to values: a fixed table of 1024 chains indexed by the hash (no Map, whose keys would
+ * be heap numbers); entries are compared number by number, so collisions cost a comparison, never a wrong hit.
+ */
 export class ShapeKeyMap<V> {
-  readonly #buckets = new Map<number, Entry<V>[]>();
+  readonly #table: Array<Entry<V>[] | undefined> = new Array(SLOTS).fill(undefined);
   readonly #limit: number;
   #size = 0;
 
@@ -82,7 +86,7 @@ export class ShapeKeyMap<V> {
   }
 
   get(k: KeyScratch): V | undefined {
-    const list = this.#buckets.get(k.hash());
+    const list = this.#table[k.hash() & (SLOTS - 1)];
     if (list === undefined) return undefined;
     for (let e = 0; e < list.length; e++) {
       const key = list[e].key;
@@ -96,19 +100,19 @@ export class ShapeKeyMap<V> {
 
   set(k: KeyScratch, value: V): void {
     if (this.#size >= this.#limit) this.clear();
-    const h = k.hash();
-    let list = this.#buckets.get(h);
-    if (!list) this.#buckets.set(h, (list = []));
+    const h = k.hash() & (SLOTS - 1);
+    let list = this.#table[h];
+    if (!list) this.#table[h] = list = [];
     list.push({ key: Float64Array.from(k.vals.slice(0, k.n)), value });
     this.#size++;
   }
 
   *values(): IterableIterator<V> {
-    for (const list of this.#buckets.values()) for (const e of list) yield e.value;
+    for (const list of this.#table) if (list) for (const e of list) yield e.value;
   }
 
   clear(): void {
-    this.#buckets.clear();
+    this.#table.fill(undefined);
     this.#size = 0;
   }
 }
