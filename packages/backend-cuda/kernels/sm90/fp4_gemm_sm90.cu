@@ -22,9 +22,6 @@
 // Requires K % 32 == 0, 16-byte aligned bases, contiguous rows (TMA), scales in the swizzled layout
 // (the launcher converts 'linear' scales with fp4_sm90_swizzle_scales).
 
-typedef unsigned int u32;
-typedef unsigned long long u64;
-typedef unsigned short u16;
 
 #ifndef BM  // rows of the X tile: 64 or 128 (one math warpgroup per 64)
 #define BM 128
@@ -94,60 +91,8 @@ static_assert(STAGES >= 2 && SMEM_BYTES <= 227 * 1024, "shared memory");
 #define GK_WGMMA 0
 #endif
 
-struct __align__(64) TmaDesc {
-  u64 opaque[16];
-};
+#include "hopper.cuh"  // TMA, mbarriers, wgmma descriptors (shared with the other sm90 kernels)
 
-// ---------------------------------------------------------------- PTX helpers (as in fp8_gemm_sm90.cu)
-__device__ __forceinline__ u32 smem_addr(const void* p) { return (u32)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ void mbar_init(u64* bar, u32 count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(count));
-}
-__device__ __forceinline__ void mbar_expect_tx(u64* bar, u32 bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)), "r"(bytes) : "memory");
-}
-__device__ __forceinline__ void mbar_arrive(u64* bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
-}
-__device__ __forceinline__ void mbar_wait(u64* bar, u32 parity) {
-  asm volatile(
-      "{\n"
-      ".reg .pred P1;\n"
-      "WAIT_%=:\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 P1, [%0], %1;\n"
-      "@!P1 bra WAIT_%=;\n"
-      "}\n" ::"r"(smem_addr(bar)),
-      "r"(parity)
-      : "memory");
-}
-__device__ __forceinline__ void tma_load_2d(void* dst, const TmaDesc* map, u64* bar, int c0, int c1) {
-  asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(
-          smem_addr(dst)),
-      "l"((u64)map), "r"(c0), "r"(c1), "r"(smem_addr(bar))
-      : "memory");
-}
-// 1-D bulk copy (16-byte aligned, size % 16 == 0) completing on an mbarrier.
-__device__ __forceinline__ void bulk_load(void* dst, const void* src, u32 bytes, u64* bar) {
-  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
-                   smem_addr(dst)),
-               "l"((u64)src), "r"(bytes), "r"(smem_addr(bar))
-               : "memory");
-}
-__device__ __forceinline__ void tma_prefetch_desc(const TmaDesc* map) {
-  asm volatile("prefetch.tensormap [%0];" ::"l"((u64)map) : "memory");
-}
-
-// K-major tile with 128-byte swizzle: rows of 128 bytes (64 bf16), 8-row atoms of 1024 bytes.
-__device__ __forceinline__ u64 smem_desc(const void* p) {
-  u64 addr = smem_addr(p);
-  return ((addr & 0x3FFFF) >> 4) | (1ull << 16) | (64ull << 32) | (1ull << 62);
-}
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
-__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
-__device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
-__device__ __forceinline__ void wgmma_wait1() { asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory"); }
 // Generic-proxy smem writes (the decode) must be made visible to the async proxy (wgmma) before it reads them.
 __device__ __forceinline__ void fence_async_smem() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
 __device__ __forceinline__ void math_barrier() { asm volatile("bar.sync 1, %0;" ::"n"(NUM_MATH_THREADS) : "memory"); }

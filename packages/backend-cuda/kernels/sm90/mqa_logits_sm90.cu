@@ -22,8 +22,6 @@
 // Bad index data never causes an out-of-bounds access: pages with an id outside the cache / past the block
 // table are not loaded (their positions get -inf or stay untouched) and the status word gets a bit.
 
-typedef unsigned int u32;
-typedef unsigned long long u64;
 
 #ifndef MODE  // 0 = paged decode (fp8PagedMqaLogits), 1 = non-paged prefill (fp8MqaLogits)
 #define MODE 0
@@ -71,9 +69,7 @@ static_assert(NQ <= 32, "NQ <= 32 (one producer lane per query row)");
 
 #include "../common/status.cuh"  // GK_STATUS_* bits and gk_raise (relative: the benchmark builds this file too)
 
-struct __align__(64) TmaDesc {
-  u64 opaque[16];
-};
+#include "hopper.cuh"  // TMA, mbarriers, wgmma descriptors (shared with the other sm90 kernels)
 
 // Per stage: first token position of the tile, its Q segment, flags (F_*).
 struct TileInfo {
@@ -84,55 +80,6 @@ struct QInfo {
   int row0, nrows, lo[NQ], hi[NQ];
 };
 
-// ---------------------------------------------------------------- PTX helpers
-__device__ __forceinline__ u32 smem_addr(const void* p) { return (u32)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ void mbar_init(u64* bar, u32 count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(count));
-}
-__device__ __forceinline__ void mbar_expect_tx(u64* bar, u32 bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)), "r"(bytes) : "memory");
-}
-__device__ __forceinline__ void mbar_arrive(u64* bar) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
-}
-__device__ __forceinline__ void mbar_wait(u64* bar, u32 parity) {
-  asm volatile(
-      "{\n"
-      ".reg .pred P1;\n"
-      "WAIT_%=:\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 P1, [%0], %1;\n"
-      "@!P1 bra WAIT_%=;\n"
-      "}\n" ::"r"(smem_addr(bar)),
-      "r"(parity)
-      : "memory");
-}
-__device__ __forceinline__ void tma_load_2d(void* dst, const TmaDesc* map, u64* bar, int c0, int c1) {
-  asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(
-          smem_addr(dst)),
-      "l"((u64)map), "r"(c0), "r"(c1), "r"(smem_addr(bar))
-      : "memory");
-}
-__device__ __forceinline__ void tma_load_3d(void* dst, const TmaDesc* map, u64* bar, int c0, int c1, int c2) {
-  asm volatile(
-      "cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];" ::"r"(
-          smem_addr(dst)),
-      "l"((u64)map), "r"(c0), "r"(c1), "r"(c2), "r"(smem_addr(bar))
-      : "memory");
-}
-__device__ __forceinline__ void tma_prefetch_desc(const TmaDesc* map) {
-  asm volatile("prefetch.tensormap [%0];" ::"l"((u64)map) : "memory");
-}
-
-// K-major tile with 128-byte swizzle: 128-byte rows, 8-row atoms of 1024 bytes (SBO), LBO unused.
-__device__ __forceinline__ u64 smem_desc(const void* p) {
-  u64 addr = smem_addr(p);
-  return ((addr & 0x3FFFF) >> 4) | (1ull << 16) | (64ull << 32) | (1ull << 62);
-}
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
-__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
-__device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
 __device__ __forceinline__ void fence_regs(float* r) {
 #pragma unroll
   for (int i = 0; i < ACC; ++i) asm volatile("" : "+f"(r[i])::"memory");
