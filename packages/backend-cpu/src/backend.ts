@@ -10,6 +10,7 @@ import {
   Tensor,
 } from '@gemmkit/core';
 import { kernels } from './kernels/index.js';
+import { withHostStatus } from './status.js';
 
 /** Float dtypes whose fresh tensors start as NaN (ints and packed FP4 start as zero). */
 const POISONED: ReadonlySet<DType> = new Set<DType>(['f32', 'f16', 'bf16', 'e4m3', 'e5m2']);
@@ -28,6 +29,8 @@ export function cpu(): BackendFactory {
   };
 }
 
+const statusKernels = withHostStatus(kernels);
+
 function createCpuBackend(): Backend {
   let disposed = false;
   const live = () => {
@@ -44,7 +47,7 @@ function createCpuBackend(): Backend {
       arch: typeof process !== 'undefined' && process.arch ? process.arch : 'js',
       features: { float64Accumulation: true, exactDecode: true },
     },
-    kernels,
+    kernels: statusKernels,
     empty(dtype: DType, shape: Shape): Tensor {
       live();
       return POISONED.has(dtype) ? nanTensor(dtype, shape) : Tensor.host(dtype, shape);
