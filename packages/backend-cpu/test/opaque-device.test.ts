@@ -1,9 +1,9 @@
 /**
  * The bad-input matrix against a device whose memory the host cannot touch directly (as on CUDA): tensors live
  * in an `OpaqueStorage` that is not a HostStorage, so every host-side check of index data or scale values must
- * go through `Storage.readSync`. The kernels of this backend only record that they were launched: a bad call
- * must be rejected by validation before any launch, with the case's code and argument — no device status
- * word to fall back on. With `validate: 'fast'` no device memory may be read at all.
+ * go through `Storage.readSync`. The kernels of this backend only throw a plain Error saying they were
+ * launched: a bad call must be rejected by validation before any launch, with the case's code and argument —
+ * no device status word to fall back on. With `validate: 'fast'` no device memory may be read at all.
  */
 import {
   type Backend,
