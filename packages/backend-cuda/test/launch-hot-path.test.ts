@@ -158,8 +158,23 @@ describe('kernel handle cache', () => {
       rt.getKernel({ source: SRC, name: 'gk_scale', defines: { SCALE: 2 }, options: ['-lineinfo'] }),
     ).not.toBe(a);
     expect(rt.getKernel({ source: SRC, name: 'gk_scale', defines: { SCALE: 2 } })).toBe(a);
+    // A defines object changed after use is looked at again, not matched by identity.
+    const defines = { SCALE: 2 };
+    expect(rt.getKernel({ source: SRC, name: 'gk_scale', defines })).toBe(a);
+    defines.SCALE = 3;
+    expect(rt.getKernel({ source: SRC, name: 'gk_scale', defines })).toBe(b);
+    // More distinct specs than the recent-spec slots: every one still resolves to its own kernel.
+    const many = Array.from({ length: 10 }, (_, i) =>
+      rt.getKernel({ source: SRC, name: 'gk_scale', defines: { SCALE: 2 }, options: [`-DPAD${i}=1`] }),
+    );
+    expect(new Set(many).size).toBe(10);
+    many.forEach((k, i) => {
+      expect(
+        rt.getKernel({ source: SRC, name: 'gk_scale', defines: { SCALE: 2 }, options: [`-DPAD${i}=1`] }),
+      ).toBe(k);
+    });
     expect(() => rt.getKernel({ source: SRC, name: 'no such' })).toThrowError(/E_COMPILE/);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('argument packing', () => {

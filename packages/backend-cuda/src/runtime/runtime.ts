@@ -19,6 +19,7 @@ import { type CompileResult, type CompilerMode, JitCompiler } from './compiler.j
 import { type DeviceInfo, queryDevice } from './device.js';
 import { DiskCache, defaultCacheDir } from './disk-cache.js';
 import { CudaKernel, type KernelHost, type KernelSpec } from './launch.js';
+import { RecentSpecs } from './recent-specs.js';
 import { KeyScratch, ShapeKeyMap } from './shape-key.js';
 import { kernelsRoot } from './sources.js';
 import { PinnedStaging } from './staging.js';
@@ -70,6 +71,8 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   /** Loaded kernels by spec (file/source, name, arch, defines, options) through a numeric key. */
   readonly #kernels = new ShapeKeyMap<CudaKernel>();
   readonly #kernelKey = new KeyScratch();
+  /** The last few specs asked for, checked before building a key (see recent-specs.ts). */
+  readonly #recentKernels = new RecentSpecs<CudaKernel>();
   readonly #tensorMaps = new TensorMapCache();
   #blas: LtGemm | null = null;
   #blasUnavailable: string | null = null;
@@ -214,10 +217,17 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   getKernel(spec: KernelSpec): CudaKernel {
     this.#live();
     const arch = spec?.arch ?? this.device.arch;
-    const key = spec && typeof spec.name === 'string' ? this.#specKey(spec, arch) : null;
+    const named = !!spec && typeof spec.name === 'string';
+    const recent = named ? this.#recentKernels.get(spec, arch) : undefined;
+    if (recent) {
+      this.jitStats.memoryHits++;
+      return recent;
+    }
+    const key = named ? this.#specKey(spec, arch) : null;
     const known = key ? this.#kernels.get(key) : undefined;
     if (known) {
       this.jitStats.memoryHits++;
+      this.#recentKernels.set(spec, arch, known);
       return known;
     }
     if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_]\w*$/.test(spec.name))
@@ -257,6 +267,7 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     }
     const k = new CudaKernel(this, mod, fn, spec.name);
     if (key) this.#kernels.set(this.#specKey(spec, arch), k);
+    this.#recentKernels.set(spec, arch, k);
     return k;
   }
 
@@ -354,6 +365,7 @@ export class CudaRuntime implements KernelHost, StorageOwner {
     for (const k of this.#kernels.values()) k.dispose();
     for (const m of this.#modules.values()) attempt(() => this.driver.moduleUnload(m));
     this.#kernels.clear();
+    this.#recentKernels.clear();
     this.#tensorMaps.clear();
     this.#modules.clear();
     this.#blasWorkspace?.dispose();
