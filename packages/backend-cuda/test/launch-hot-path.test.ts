@@ -128,6 +128,16 @@ describe('tensor-map cache', () => {
     expect(counters().encodes - before.driver).toBe(1 + variants.length);
     for (const v of variants) expect(v.bytes).not.toEqual(m1.bytes);
     expect(rt.tensorMap({ ...opts, tensor: other })).toBe(variants[2]);
+    // Explicit arrays are snapshotted: changing the caller's array after a call is another request.
+    const ptrOpts = { ptr: rt.tensorAddress(t), dtype: 'u8' as const, shape: [64, 512], box: [64, 128] };
+    const p1 = rt.tensorMap(ptrOpts);
+    const encodes = counters().encodes;
+    expect(rt.tensorMap(ptrOpts)).toBe(p1);
+    ptrOpts.shape[0] = 32;
+    const p2 = rt.tensorMap(ptrOpts);
+    expect(p2).not.toBe(p1);
+    expect(p2.bytes).not.toEqual(p1.bytes);
+    expect(counters().encodes - encodes).toBe(1);
     t.dispose();
     other.dispose();
   });
