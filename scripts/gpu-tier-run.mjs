@@ -37,6 +37,7 @@ import {
   moveView,
   runBadInputCase,
   runConformanceCase,
+  runStridedCase,
 } from '@gemmkit/core/conformance';
 
 const argv = process.argv.slice(2);
@@ -315,6 +316,19 @@ async function runConformance(s) {
     });
     if (rec) (results.conformanceProgress ??= { cases: 0 }).cases++;
     if (rec && results.conformanceProgress.cases % 50 === 0) save();
+    // The same case with every tensor as a padded, offset view: works, or refused with E_LAYOUT naming it.
+    await check('conformance', `${k.op}: ${k.name} (strided views)`, async (fail) => {
+      const r = await runStridedCase(s.ctx, k, { backend: name, reference: 'cpu' });
+      for (const f of r.failures) fail(f);
+      (byOp[k.op] ??= { pass: 0, fail: 0 })[r.failures.length ? 'fail' : 'pass']++;
+      const details = { op: k.op, case: `${k.name} (strided views)`, strided: r.strided, refused: r.refused };
+      if (r.failures.length) {
+        const p = await s.alive();
+        details.contextAlive = p.ok;
+        if (!p.ok) details.contextRecreated = await s.recover('conformance', `${k.op}: ${k.name} strided`);
+      }
+      return details;
+    });
   }
   delete results.conformanceProgress;
   results.conformanceSummary = byOp;
