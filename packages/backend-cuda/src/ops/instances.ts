@@ -191,7 +191,20 @@ export function archNum(arch: string): number {
  * conversion path instead). Throws E_UNSUPPORTED when the list has no such instance, so a launcher can never
  * pick something the compile tier did not build.
  */
+/** Instances already looked up (launchers ask per launch; the list scan and the entries copy are not free). */
+const picked = new Map<string, KernelInstance & { name: string }>();
+
 export function gemmInstance(key: GemmKey, arch: string): KernelInstance & { name: string } {
+  const memo = `${key.family}|${key.ta}|${key.tb}|${key.mma}|${key.cfg}|${key.scale}|${arch}`;
+  let hit = picked.get(memo);
+  if (!hit) {
+    hit = findGemmInstance(key, arch);
+    picked.set(memo, hit);
+  }
+  return hit;
+}
+
+function findGemmInstance(key: GemmKey, arch: string): KernelInstance & { name: string } {
   const n = archNum(arch);
   const mma = key.mma === MMA.fp8 && n < 89 ? MMA.bf16 : key.mma;
   const want = { GK_TA: key.ta, GK_TB: key.tb, GK_MMA: mma, GK_CFG: key.cfg, GK_SCALE: key.scale };
