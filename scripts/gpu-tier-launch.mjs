@@ -50,6 +50,13 @@ const OPS = {
   'moePermute bf16 64x128': 'moePermute',
 };
 
+/** Give an op's allocated outputs back (a tensor, or a result record such as `{ data, scale }`). */
+function release(r) {
+  if (r instanceof Tensor) r.dispose();
+  else if (r && typeof r === 'object')
+    for (const v of Object.values(r)) release(v?.tensor instanceof Tensor ? v.tensor : v);
+}
+
 /** Operands passed as the transposed view of a row-major [N, K] weight. */
 const TRANSPOSED = new Set(['bmmFp16.b', 'mmFp8.b']);
 const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
@@ -76,7 +83,7 @@ for (const validate of ['fast', 'full']) {
       const callArgs = withOut ? { ...args, out } : args;
       for (let i = 0; i < 50; i++) {
         const r = gk.run(op, callArgs, { backend: BACKEND });
-        if (!withOut && r instanceof Tensor) r.dispose();
+        if (!withOut) release(r);
       }
       await be.sync();
       const perCall = [];
@@ -84,7 +91,7 @@ for (const validate of ['fast', 'full']) {
         const t0 = performance.now();
         for (let i = 0; i < CALLS; i++) {
           const r = gk.run(op, callArgs, { backend: BACKEND });
-          if (!withOut && r instanceof Tensor) r.dispose();
+          if (!withOut) release(r);
         }
         perCall.push(((performance.now() - t0) * 1000) / CALLS);
         await be.sync();
