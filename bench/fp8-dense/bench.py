@@ -34,6 +34,8 @@ def choose(M, N, K):
     bm = 64 if M <= 64 else 128
     m_blocks = cdiv(M, bm)
     if m_blocks * cdiv(N, 128) >= NUM_SMS:
+        if kb <= 4 and bm == 128 and m_blocks * cdiv(N, 192) >= NUM_SMS:
+            return bm, 192, 1, 1
         return bm, 128, 1, 1
     tiles = m_blocks * cdiv(N, 64)
     split = max(1, min(4, NUM_SMS // tiles, kb // 8))
@@ -178,6 +180,7 @@ def main():
             ours_us = timeit([mk(cfg, i) for i in range(nsets)])
             # offline tuning table: every candidate config
             tune = {}
+            tune_bad = {}  # candidates whose result is wrong (diff, NaN)
             for tag in TAGS:
                 bm, bn, cl = int(tag.split('_')[0][2:]), int(tag.split('_')[1][2:]), int(tag.split('_')[2][1:])
                 variant = tag.split('_', 3)[3] if tag.count('_') >= 3 else ''
@@ -189,6 +192,15 @@ def main():
                         continue
                     key = f'{bm}x{bn}c{cl}{variant}/s{split}'
                     try:
+                        # every candidate is checked too (not only the chosen config)
+                        chk = torch.full((M, N), float('nan'), device=dev, dtype=torch.bfloat16)
+                        run_ours((bm, bn, split, cl, variant), sets[0]['a'], sets[0]['b'], sets[0]['sfa_mn'],
+                                 sets[0]['sfb'], chk, M, N, K)
+                        torch.cuda.synchronize()
+                        cdiff = calc_diff(chk[rows].float(), ref)
+                        if not (cdiff < 1e-5 and int(torch.isnan(chk.float()).sum()) == 0):
+                            tune_bad[key] = cdiff
+                        del chk
                         tune[key] = round(timeit([mk((bm, bn, split, cl, variant), i) for i in range(nsets)], batches=7), 2)
                     except Exception as ex:
                         tune[key] = str(ex)[:80]
@@ -230,7 +242,8 @@ def main():
                        tflops=round(flops / ours_us / 1e6, 1), gbps=round(nbytes / ours_us / 1e3, 1),
                        bwFraction=round(nbytes / ours_us / 1e3 / hbm, 3), peer=peer,
                        ratio=round(peer['median_us'] / ours_us, 3) if peer and 'median_us' in peer else None,
-                       diff=diff, pass_=ok, nanCount=nan_count, bitwiseRerun=bitwise, context=ctx, tuning=tune)
+                       diff=diff, pass_=ok, nanCount=nan_count, bitwiseRerun=bitwise, context=ctx, tuning=tune,
+                       tuningWrong=tune_bad)
             row['pass'] = row.pop('pass_')
             results.append(row)
             print(f"M={M:5d} N={N:5d} K={K:5d} cfg={cfg} ours={ours_us:9.2f}us {row['tflops']:7.1f}TF "

@@ -10,7 +10,13 @@
 #define CAT(a, b) CAT2(a, b)
 #define KERNEL_NAME CAT(kernel_, LAUNCH_NAME)
 #define SM90_NO_SCALE_GATHER
-#include "../../packages/backend-cuda/kernels/sm90/fp8_gemm_sm90.cu"
+#ifndef KERNEL_SRC  // (an older copy of the kernel for A/B runs)
+#define KERNEL_SRC "../../packages/backend-cuda/kernels/sm90/fp8_gemm_sm90.cu"
+#endif
+#include KERNEL_SRC
+#ifndef EPI_SMEM_BYTES
+#define EPI_SMEM_BYTES 0
+#endif
 
 static int encode(TmaDesc* out, CUtensorMapDataType dt, unsigned long long inner, unsigned long long outer,
                   unsigned long long pitch_bytes, unsigned box_inner, unsigned box_outer, bool swizzle,
@@ -19,7 +25,17 @@ static int encode(TmaDesc* out, CUtensorMapDataType dt, unsigned long long inner
   cuuint64_t strides[1] = {pitch_bytes};
   cuuint32_t box[2] = {box_inner, box_outer};
   cuuint32_t estr[2] = {1, 1};
-  CUresult r = cuTensorMapEncodeTiled((CUtensorMap*)out, dt, 2, (void*)ptr, dims, strides, box, estr,
+  // Resolved through the runtime, so the library needs no libcuda at link time (built on a host without a driver).
+  typedef CUresult (*Encode)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                             const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                             CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+  static Encode fn = nullptr;
+  if (!fn) {
+    cudaDriverEntryPointQueryResult q;
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", (void**)&fn, 12000, cudaEnableDefault, &q) != cudaSuccess || !fn)
+      return -200;
+  }
+  CUresult r = fn((CUtensorMap*)out, dt, 2, (void*)ptr, dims, strides, box, estr,
                                       CU_TENSOR_MAP_INTERLEAVE_NONE,
                                       swizzle ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_NONE,
                                       CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
@@ -28,7 +44,7 @@ static int encode(TmaDesc* out, CUtensorMapDataType dt, unsigned long long inner
 
 static int stages_for() {
   const int per_stage = BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4;
-  int s = (227 * 1024 - 2048 - 64) / per_stage;
+  int s = (227 * 1024 - 2048 - 64 - EPI_SMEM_BYTES) / per_stage;
   return s > 8 ? 8 : s;
 }
 
@@ -43,7 +59,7 @@ extern "C" int CAT(gk_, LAUNCH_NAME)(const void* a, const void* b, const float* 
   if ((e = encode(&mb, CU_TENSOR_MAP_DATA_TYPE_UINT8, K, N, K, 128, BLOCK_N / CLUSTER, true, b))) return e;
   if ((e = encode(&ms, CU_TENSOR_MAP_DATA_TYPE_FLOAT32, mpad, kb, (unsigned long long)mpad * 4, BLOCK_M, 1, false, sfa_mn)))
     return e;
-  size_t smem = (size_t)STAGES * (BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4) + 2 * STAGES * 8 + 1024;
+  size_t smem = (size_t)STAGES * (BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4) + EPI_SMEM_BYTES + 2 * STAGES * 8 + 1024;
   static bool attr = false;
   if (!attr) {
     cudaError_t ce = cudaFuncSetAttribute(KERNEL_NAME, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);

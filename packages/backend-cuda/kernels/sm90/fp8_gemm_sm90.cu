@@ -16,6 +16,9 @@
 //  * BLOCK_N = 192 straddles two 128-wide B scale blocks: each column picks its block at promotion.
 //  * persistent grid: CTAs walk the tile list (grouped rasterization for L2 reuse) and keep the pipeline
 //    running across tiles.
+//  * dense epilogue (EPI_SMEM, EARLY_ISSUE): the next tile's first K block is issued before this tile is
+//    written out; the tile goes through a padded shared-memory staging area and leaves as one asynchronous
+//    bulk copy per row (no 4-byte stores scattered over 8 rows, no wait for their completion).
 //  * split-K (split_k > 1) for small M: each split writes an f32 partial; the last CTA of a tile sums the
 //    partials in split order (deterministic) and writes the output, then re-arms the tile's counter.
 // Edges: TMA zero-fills out-of-range rows/cols/K; stores are predicated. Requires K % 16 == 0 (TMA strides).
@@ -70,6 +73,19 @@ static_assert(CLUSTER == 1, "the grouped modes run without clusters");
 #ifndef DOUBLE_BUFFER  // two partial fragments (needs 3 x BLOCK_N/2 accumulator registers)
 #define DOUBLE_BUFFER (BLOCK_N <= 128)
 #endif
+#ifndef EPI_SMEM  // dense: stage the output tile in shared memory and write it with asynchronous bulk copies
+#define EPI_SMEM (MODE == 0)
+#endif
+#ifndef EARLY_ISSUE  // dense: issue the next tile's first K block before this tile's epilogue (needs the
+                     // registers of the double-buffered fragments; BLOCK_N 192 would spill)
+#define EARLY_ISSUE (MODE == 0 && DOUBLE_BUFFER)
+#endif
+#ifndef SFB_AHEAD  // load the B scales one K block earlier (experiment)
+#define SFB_AHEAD 0
+#endif
+#if MODE != 0 && (EPI_SMEM || EARLY_ISSUE)
+#error "the grouped modes keep their own epilogue and tile order"
+#endif
 
 #define BLOCK_K 128
 #define NUM_MATH_WG (BLOCK_M / 64)
@@ -78,6 +94,15 @@ static_assert(CLUSTER == 1, "the grouped modes run without clusters");
 #define ACC_REGS (BLOCK_N / 2)
 #define SMEM_A_STAGE (BLOCK_M * BLOCK_K)
 #define SMEM_B_STAGE (BLOCK_N * BLOCK_K)
+#define OUT_BYTES (OUT_KIND == 2 ? 1 : 2)
+// Epilogue staging: one row of the tile per BLOCK_N * OUT_BYTES bytes plus 16 bytes of padding (keeps 16-byte
+// alignment for the bulk copies and puts the 8 rows a warp writes at once on different banks).
+#define EPI_PITCH (BLOCK_N * OUT_BYTES + 16)
+#if EPI_SMEM
+#define EPI_SMEM_BYTES (BLOCK_M * EPI_PITCH)
+#else
+#define EPI_SMEM_BYTES 0
+#endif
 
 static_assert(BLOCK_M == 64 || BLOCK_M == 128, "BLOCK_M is 64 or 128");
 static_assert(BLOCK_N == 64 || BLOCK_N == 128 || BLOCK_N == 192, "BLOCK_N is 64, 128 or 192");
@@ -133,6 +158,25 @@ __device__ __forceinline__ void tma_load_2d_multicast(void* dst, const TmaDesc* 
       : "memory");
 }
 
+// Shared -> global bulk copy (no tensor map): `bytes` % 16 == 0, both addresses 16-byte aligned.
+__device__ __forceinline__ void bulk_store(void* gdst, const void* ssrc, u32 bytes) {
+  asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;" ::"l"((u64)gdst), "r"(smem_addr(ssrc)),
+               "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void bulk_commit() { asm volatile("cp.async.bulk.commit_group;" ::: "memory"); }
+// The copies committed by this thread have read their shared memory source.
+__device__ __forceinline__ void bulk_wait_read() { asm volatile("cp.async.bulk.wait_group.read 0;" ::: "memory"); }
+__device__ __forceinline__ void bulk_wait_all() { asm volatile("cp.async.bulk.wait_group 0;" ::: "memory"); }
+// Order this thread's generic-proxy shared memory writes before later async-proxy (bulk copy) reads.
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
+__device__ __forceinline__ void st_shared_u32(u32 addr, u32 v) {
+  asm volatile("st.shared.b32 [%0], %1;" ::"r"(addr), "r"(v) : "memory");
+}
+__device__ __forceinline__ void st_shared_u16(u32 addr, u16 v) {
+  asm volatile("st.shared.b16 [%0], %1;" ::"r"(addr), "h"(v) : "memory");
+}
+
 __device__ __forceinline__ u32 cluster_rank() {
   u32 r;
   asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
@@ -165,35 +209,48 @@ __device__ __forceinline__ void wgmma_wait0() { asm volatile("wgmma.wait_group.s
 __device__ __forceinline__ void wgmma_wait1() { asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory"); }
 
 #define R8(i) "+f"(d[i + 0]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])
+#define W8(i) "=f"(d[i + 0]), "=f"(d[i + 1]), "=f"(d[i + 2]), "=f"(d[i + 3]), "=f"(d[i + 4]), "=f"(d[i + 5]), "=f"(d[i + 6]), "=f"(d[i + 7])
 
-// d (+)= A(64x32, smem) · B(BLOCK_N x32, smem)^T ; scale_d = 0 overwrites d.
-__device__ __forceinline__ void wgmma_e4m3(float* d, u64 da, u64 db, int scale_d) {
+// d (+)= A(64x32, smem) · B(BLOCK_N x32, smem)^T ; scale_d = 0 overwrites d. NAME_first is the overwriting form
+// with write-only operands: the old fragment is dead to the compiler, so it is not kept alive (in registers)
+// across the epilogue and the loop back edge.
 #if BLOCK_N == 64
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n64k32.f32." WGMMA_AB " "
-      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31}, "
-      "%32, %33, p, 1, 1;\n}\n"
-      : R8(0), R8(8), R8(16), R8(24)
-      : "l"(da), "l"(db), "r"(scale_d));
+#define WGMMA_DEF(NAME, C8)  \
+  __device__ __forceinline__ void NAME(float* d, u64 da, u64 db, int scale_d) {  \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"  \
+                 "wgmma.mma_async.sync.aligned.m64n64k32.f32." WGMMA_AB " {"  \
+                 "%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,"  \
+                 "%25,%26,%27,%28,%29,%30,%31}, %32, %33, p, 1, 1;\n}\n"  \
+                 : C8(0), C8(8), C8(16), C8(24)  \
+                 : "l"(da), "l"(db), "r"(scale_d));  \
+  }
 #elif BLOCK_N == 128
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.f32." WGMMA_AB " "
-      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "
-      "%64, %65, p, 1, 1;\n}\n"
-      : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56)
-      : "l"(da), "l"(db), "r"(scale_d));
+#define WGMMA_DEF(NAME, C8)  \
+  __device__ __forceinline__ void NAME(float* d, u64 da, u64 db, int scale_d) {  \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"  \
+                 "wgmma.mma_async.sync.aligned.m64n128k32.f32." WGMMA_AB " {"  \
+                 "%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,"  \
+                 "%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"  \
+                 "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, %64, %65, p, 1, 1;\n}\n"  \
+                 : C8(0), C8(8), C8(16), C8(24), C8(32), C8(40), C8(48), C8(56)  \
+                 : "l"(da), "l"(db), "r"(scale_d));  \
+  }
 #elif BLOCK_N == 192
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %98, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n192k32.f32." WGMMA_AB " "
-      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95}, "
-      "%96, %97, p, 1, 1;\n}\n"
-      : R8(0), R8(8), R8(16), R8(24), R8(32), R8(40), R8(48), R8(56), R8(64), R8(72), R8(80), R8(88)
-      : "l"(da), "l"(db), "r"(scale_d));
+#define WGMMA_DEF(NAME, C8)  \
+  __device__ __forceinline__ void NAME(float* d, u64 da, u64 db, int scale_d) {  \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %98, 0;\n"  \
+                 "wgmma.mma_async.sync.aligned.m64n192k32.f32." WGMMA_AB " {"  \
+                 "%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,"  \
+                 "%25,%26,%27,%28,%29,%30,%31,%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"  \
+                 "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,%64,%65,%66,%67,%68,%69,%70,"  \
+                 "%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,"  \
+                 "%94,%95}, %96, %97, p, 1, 1;\n}\n"  \
+                 : C8(0), C8(8), C8(16), C8(24), C8(32), C8(40), C8(48), C8(56), C8(64), C8(72), C8(80), C8(88)  \
+                 : "l"(da), "l"(db), "r"(scale_d));  \
+  }
 #endif
-}
+WGMMA_DEF(wgmma_e4m3, R8)
+WGMMA_DEF(wgmma_e4m3_first, W8)
 
 // Tie the accumulator registers to this point so the compiler cannot move their reads/writes across the
 // asynchronous wgmma issue/wait.
@@ -203,6 +260,13 @@ __device__ __forceinline__ void fence_regs(float* r) {
 }
 
 __device__ __forceinline__ void math_barrier() { asm volatile("bar.sync 1, %0;" ::"n"(NUM_MATH_THREADS) : "memory"); }
+// The 128 threads of math warpgroup `wg` (named barriers 2, 3).
+__device__ __forceinline__ void wg_barrier(int wg) {
+  if (wg == 0)
+    asm volatile("bar.sync 2, 128;" ::: "memory");
+  else
+    asm volatile("bar.sync 3, 128;" ::: "memory");
+}
 
 // ---------------------------------------------------------------- output conversion
 __device__ __forceinline__ u32 pack2(float lo, float hi) {
@@ -246,6 +310,11 @@ __device__ __forceinline__ void store_pair(void* out, long ldd, int row, int col
 #include "grouped_fp8_sm90.cuh"  // tile scheduler, epilogue and checks of the grouped modes
 #endif
 
+template <bool B>
+struct BoolC {
+  static constexpr bool value = B;
+};
+
 // Scales of one K block for this thread's two rows, and the smem stage they came from.
 struct Scales {
   float a0, a1, b0, b1;
@@ -272,7 +341,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
   unsigned char* smem_a = smem;
   unsigned char* smem_b = smem_a + STAGES * SMEM_A_STAGE;
   float* smem_sfa = (float*)(smem_b + STAGES * SMEM_B_STAGE);
-  u64* full_bar = (u64*)(smem_sfa + STAGES * BLOCK_M);
+  unsigned char* smem_epi = (unsigned char*)(smem_sfa + STAGES * BLOCK_M);  // EPI_SMEM_BYTES
+  u64* full_bar = (u64*)(smem_epi + EPI_SMEM_BYTES);
   u64* empty_bar = full_bar + STAGES;
   __shared__ int s_last;
 
@@ -383,6 +453,13 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     const int lane = tid % 32;
     const int row_in_tile = wg * 64 + warp * 16 + lane / 4;  // and +8
     const float out_div = (OUT_KIND == 2 && out_scale != nullptr) ? __ldg(out_scale) : 1.0f;
+#if EPI_SMEM
+    // Bulk copies need 16-byte aligned rows: N and ldd in whole 16-byte units and an aligned base. (A function
+    // of the kernel arguments, re-evaluated where used rather than held in a register across the main loop.)
+    auto bulk_epilogue = [&]() {
+      return (N * OUT_BYTES) % 16 == 0 && (ldd * OUT_BYTES) % 16 == 0 && ((u64)out & 15) == 0;
+    };
+#endif
 
     float acc[ACC_REGS];
     float pa[ACC_REGS];
@@ -391,60 +468,190 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #endif
     int stage = 0;
     u32 phase = 0;
+    const int num_sb_blk = (N + 127) / 128;
+
+    // Where one tile's B scales live: the (at most two) 128-wide scale blocks its columns span.
+    struct SfbRows {
+      const float* r0;
+      const float* r1;
+    };
+    auto sfb_rows = [&](int nb_, int group_) {
+      const int blk0 = nb_ * BLOCK_N / 128;
+      const float* base = sfb + (long)group_ * num_sb_blk * num_k_blocks;  // grouped: [E][ceil(N/128)][kb]
+      return SfbRows{base + (long)blk0 * num_k_blocks, base + (long)min(blk0 + 1, num_sb_blk - 1) * num_k_blocks};
+    };
+
+    // Take the next smem stage for K block `kb`: its B scales (global, loaded before the wait so the load
+    // overlaps it) and the stage, once the TMA data has landed. (Prefetching the B scales into L1 16 blocks
+    // ahead made the 4096x7168x16384 GEMM 33 % slower: not done.)
+#if SFB_AHEAD
+    float nb0 = 0.f, nb1 = 0.f;  // B scales of the K block after the last one acquired
+#endif
+    auto acquire = [&](int kb, Scales& sc, const SfbRows& rows, bool first) {
+#if SFB_AHEAD
+      if (first) {
+        sc.b0 = __ldg(rows.r0 + kb);
+        sc.b1 = __ldg(rows.r1 + kb);
+      } else {
+        sc.b0 = nb0;
+        sc.b1 = nb1;
+      }
+      const int kn = min(kb + 1, num_k_blocks - 1);
+      nb0 = __ldg(rows.r0 + kn);
+      nb1 = __ldg(rows.r1 + kn);
+#else
+      (void)first;
+      sc.b0 = __ldg(rows.r0 + kb);
+      sc.b1 = __ldg(rows.r1 + kb);
+#endif
+      sc.stage = stage;
+      mbar_wait(&full_bar[stage], phase);
+      if (++stage == STAGES) {
+        stage = 0;
+        phase ^= 1;
+      }
+    };
+    // Issue the wgmmas of one K block into `p`, asynchronously. The first one overwrites `p` and takes it as
+    // write-only: the old fragment is dead to the compiler.
+    auto issue_part = [&](float* p, const Scales& sc) {
+      const unsigned char* a_tile = smem_a + sc.stage * SMEM_A_STAGE + wg * 64 * BLOCK_K;
+      const unsigned char* b_tile = smem_b + sc.stage * SMEM_B_STAGE;
+      wgmma_fence();
+      wgmma_e4m3_first(p, smem_desc(a_tile), smem_desc(b_tile), 0);
+#pragma unroll
+      for (int k = 1; k < BLOCK_K / 32; ++k) wgmma_e4m3(p, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), 1);
+      wgmma_commit();
+      fence_regs(p);
+    };
+    // The A scales of the stage (read while the tensor cores run).
+    auto read_sa = [&](Scales& sc) {
+      const float* sa = smem_sfa + sc.stage * BLOCK_M;
+      sc.a0 = sa[row_in_tile];
+      sc.a1 = sa[row_in_tile + 8];
+    };
+    // One K block's wgmmas into `p` and its scales.
+    auto issue = [&](float* p, int kb, Scales& sc, const SfbRows& rows, bool first = false) {
+      acquire(kb, sc, rows, first);
+      issue_part(p, sc);
+      read_sa(sc);
+    };
+
+    Scales sa_;
+#if DOUBLE_BUFFER
+    Scales sb_;
+#endif
 
 #if MODE == 0
+    // The end of a dense tile: split-K partials / reduction, then the output store. With EARLY_ISSUE this runs
+    // for the previous tile after the next tile's first wgmmas were issued, so the tensor cores keep working;
+    // no wgmma is in flight across the tile loop's back edge.
+    // `with_split` = false compiles the split-K part out: with the next tile's `pa` in flight it would not fit
+    // in registers, so split-K launches write each tile out before issuing the next (see the tile loop).
+    auto epilogue = [&](int t, auto with_split) {
+      int mb, nb, split;
+      tile_coords(t, mb, nb, split);
+      const int col0 = nb * BLOCK_N;
+      if (decltype(with_split)::value && split_k > 1) {
+        // Write this split's partial, then let the last split of the tile reduce in split order.
+        const int mn = t / split_k;
+        float* ws_tile = split_ws + (long)mn * split_k * NUM_MATH_THREADS * ACC_REGS;
+        float4* mine = (float4*)(ws_tile + ((long)split * NUM_MATH_THREADS + tid) * ACC_REGS);
+#pragma unroll
+        for (int i = 0; i < ACC_REGS; i += 4)
+          __stcg(mine + i / 4, make_float4(acc[i], acc[i + 1], acc[i + 2], acc[i + 3]));
+        __threadfence();
+        math_barrier();
+        if (tid == 0) {
+          int prev = atomicAdd(&split_counters[mn], 1);
+          s_last = (prev == split_k - 1);
+          if (s_last) split_counters[mn] = 0;  // re-arm for the next launch
+        }
+        math_barrier();
+        if (!s_last) return;
+        __threadfence();
+#pragma unroll
+        for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
+#pragma unroll 1
+        for (int s = 0; s < split_k; ++s) {
+          const float4* src = (const float4*)(ws_tile + ((long)s * NUM_MATH_THREADS + tid) * ACC_REGS);
+#pragma unroll
+          for (int i = 0; i < ACC_REGS; i += 4) {
+            float4 v = __ldcg(src + i / 4);
+            acc[i] += v.x;
+            acc[i + 1] += v.y;
+            acc[i + 2] += v.z;
+            acc[i + 3] += v.w;
+          }
+        }
+      }
+      // Accumulator fragment layout of wgmma m64nN: reg 4j+{0,1} -> (row, 8j + 2*(lane%4) + {0,1}),
+      // reg 4j+{2,3} -> (row + 8, same cols).
+#if EPI_SMEM
+      // Stage the warpgroup's 64 rows in shared memory, then its first 64 threads each copy one row to global
+      // memory with an asynchronous bulk copy: whole 16-byte-aligned lines instead of 4-byte stores scattered
+      // over 8 rows (the stores' LSU backpressure stalled the math warps), and no wait for their completion.
+      if (bulk_epilogue()) {
+        const int tw = tid % 128;
+        unsigned char* stg = smem_epi + wg * 64 * EPI_PITCH;
+        if (tw < 64) bulk_wait_read();  // the previous tile's copies are done with the staging rows
+        wg_barrier(wg);
+        // 32-bit shared addresses with constant offsets per j (generic 64-bit pointers cost registers).
+        const u32 base = smem_addr(stg) + (warp * 16 + lane / 4) * EPI_PITCH + (lane % 4) * 2 * OUT_BYTES;
+#pragma unroll
+        for (int j = 0; j < BLOCK_N / 8; ++j) {
+#if OUT_KIND == 2
+          const u16 v0 = (u16)to_e4m3(acc[4 * j + 0] / out_div) | ((u16)to_e4m3(acc[4 * j + 1] / out_div) << 8);
+          const u16 v1 = (u16)to_e4m3(acc[4 * j + 2] / out_div) | ((u16)to_e4m3(acc[4 * j + 3] / out_div) << 8);
+          st_shared_u16(base + j * 8, v0);
+          st_shared_u16(base + 8 * EPI_PITCH + j * 8, v1);
+#else
+          st_shared_u32(base + j * 16, pack2(acc[4 * j + 0], acc[4 * j + 1]));
+          st_shared_u32(base + 8 * EPI_PITCH + j * 16, pack2(acc[4 * j + 2], acc[4 * j + 3]));
+#endif
+        }
+        fence_proxy_async();
+        wg_barrier(wg);
+        if (tw < 64) {
+          const int grow = mb * BLOCK_M + wg * 64 + tw;
+          if (grow < M) {
+            const u32 bytes = (u32)(min(BLOCK_N, N - col0) * OUT_BYTES);
+            bulk_store((unsigned char*)out + ((long)grow * ldd + col0) * OUT_BYTES, stg + tw * EPI_PITCH, bytes);
+          }
+          bulk_commit();
+        }
+        return;
+      }
+#endif
+      const int row = mb * BLOCK_M + row_in_tile;
+#pragma unroll
+      for (int j = 0; j < BLOCK_N / 8; ++j) {
+        const int col = col0 + j * 8 + (lane % 4) * 2;
+        store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_div);
+        store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_div);
+      }
+    };
+#if EARLY_ISSUE
+    int prev_tile = -1;  // the tile whose epilogue is still due
+#endif
+
     for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
       int mb, nb, split;
       tile_coords(tile, mb, nb, split);
       int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+      const SfbRows rows = sfb_rows(nb, 0);
 #else
     GCursor cur{};
     GTile gt;
     for (int tile = first_tile; sched.next(tile, cur, gt); tile += tile_stride) {
       const int kb0 = 0, kb1 = num_k_blocks;
       const int nb = gt.nb;
+      const SfbRows rows = sfb_rows(nb, gt.group);
 #endif
-#pragma unroll
-      for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
       // A tile of BLOCK_N columns spans at most two 128-wide B scale blocks; columns below `split_col` use the
       // first one.
       const int col0 = nb * BLOCK_N;
-      const int sb_blk0 = col0 / 128;
-      const int split_col = min(BLOCK_N, (sb_blk0 + 1) * 128 - col0);
-      const int num_sb_blk = (N + 127) / 128;
-#if MODE == 0
-      const float* sfb_row0 = sfb + (long)sb_blk0 * num_k_blocks;
-      const float* sfb_row1 = sfb + (long)min(sb_blk0 + 1, num_sb_blk - 1) * num_k_blocks;
-#else
-      // B scales K-major [E][ceil(N/128)][kb]: this expert's rows.
-      const float* sfb_e = sfb + (long)gt.group * num_sb_blk * num_k_blocks;
-      const float* sfb_row0 = sfb_e + (long)sb_blk0 * num_k_blocks;
-      const float* sfb_row1 = sfb_e + (long)min(sb_blk0 + 1, num_sb_blk - 1) * num_k_blocks;
-#endif
+      const int split_col = min(BLOCK_N, (col0 / 128 + 1) * 128 - col0);
 
-      // Issue one K block's wgmmas into `p` (asynchronous) and fetch that block's scales meanwhile.
-      auto issue = [&](float* p, int kb, Scales& sc) {
-        sc.b0 = __ldg(sfb_row0 + kb);
-        sc.b1 = __ldg(sfb_row1 + kb);
-        sc.stage = stage;
-        mbar_wait(&full_bar[stage], phase);
-        const unsigned char* a_tile = smem_a + stage * SMEM_A_STAGE + wg * 64 * BLOCK_K;
-        const unsigned char* b_tile = smem_b + stage * SMEM_B_STAGE;
-        fence_regs(p);
-        wgmma_fence();
-#pragma unroll
-        for (int k = 0; k < BLOCK_K / 32; ++k)
-          wgmma_e4m3(p, smem_desc(a_tile + k * 32), smem_desc(b_tile + k * 32), k);
-        wgmma_commit();
-        fence_regs(p);
-        const float* sa = smem_sfa + stage * BLOCK_M;
-        sc.a0 = sa[row_in_tile];
-        sc.a1 = sa[row_in_tile + 8];
-        if (++stage == STAGES) {
-          stage = 0;
-          phase ^= 1;
-        }
-      };
       // After the wgmmas into `p` completed: free their smem stage, then promote into f32 with the scales.
       auto finish = [&](float* p, const Scales& sc) {
         fence_regs(p);
@@ -467,25 +674,38 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       };
 
       const int n = kb1 - kb0;
-      if (n > 0) {
-        Scales sa_;
-#if DOUBLE_BUFFER
-        Scales sb_;
+#if EARLY_ISSUE
+      if (split_k > 1 && prev_tile >= 0) {  // split-K: no overlap (few tiles per CTA anyway)
+        epilogue(prev_tile, BoolC<true>{});
+        prev_tile = -1;
+      }
 #endif
+      if (n <= 0) {
+#if EARLY_ISSUE
+        if (prev_tile >= 0) epilogue(prev_tile, BoolC<false>{});
+#endif
+#pragma unroll
+        for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
+      } else {
+        issue(pa, kb0, sa_, rows, true);
+#if EARLY_ISSUE
+        if (prev_tile >= 0) epilogue(prev_tile, BoolC<false>{});  // while the tensor cores run this tile's first K block
+#endif
+#pragma unroll
+        for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
 #if DOUBLE_BUFFER
         // Two partial fragments: the tensor cores work on block i+1 while block i is promoted.
-        issue(pa, kb0, sa_);
         int i = 1;
         for (; i + 1 < n; i += 2) {
-          issue(pb, kb0 + i, sb_);
+          issue(pb, kb0 + i, sb_, rows);
           wgmma_wait1();
           finish(pa, sa_);
-          issue(pa, kb0 + i + 1, sa_);
+          issue(pa, kb0 + i + 1, sa_, rows);
           wgmma_wait1();
           finish(pb, sb_);
         }
         if (i < n) {
-          issue(pb, kb0 + i, sb_);
+          issue(pb, kb0 + i, sb_, rows);
           wgmma_wait1();
           finish(pa, sa_);
           wgmma_wait0();
@@ -495,8 +715,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           finish(pa, sa_);
         }
 #else
-        for (int kb = kb0; kb < kb1; ++kb) {
-          issue(pa, kb, sa_);
+        for (int i = 0; i < n; ++i) {
+          if (i > 0) issue(pa, kb0 + i, sa_, rows);
           wgmma_wait0();
           finish(pa, sa_);
         }
@@ -504,53 +724,21 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       }
 
 #if MODE == 0
-      if (split_k > 1) {
-        // Write this split's partial, then let the last split of the tile reduce in split order.
-        const int mn = tile / split_k;
-        float* ws_tile = split_ws + (long)mn * split_k * NUM_MATH_THREADS * ACC_REGS;
-        float4* mine = (float4*)(ws_tile + ((long)split * NUM_MATH_THREADS + tid) * ACC_REGS);
-#pragma unroll
-        for (int i = 0; i < ACC_REGS; i += 4)
-          __stcg(mine + i / 4, make_float4(acc[i], acc[i + 1], acc[i + 2], acc[i + 3]));
-        __threadfence();
-        math_barrier();
-        if (tid == 0) {
-          int prev = atomicAdd(&split_counters[mn], 1);
-          s_last = (prev == split_k - 1);
-          if (s_last) split_counters[mn] = 0;  // re-arm for the next launch
-        }
-        math_barrier();
-        if (!s_last) continue;
-        __threadfence();
-#pragma unroll
-        for (int i = 0; i < ACC_REGS; ++i) acc[i] = 0.f;
-#pragma unroll 1
-        for (int s = 0; s < split_k; ++s) {
-          const float4* src = (const float4*)(ws_tile + ((long)s * NUM_MATH_THREADS + tid) * ACC_REGS);
-#pragma unroll
-          for (int i = 0; i < ACC_REGS; i += 4) {
-            float4 v = __ldcg(src + i / 4);
-            acc[i] += v.x;
-            acc[i + 1] += v.y;
-            acc[i + 2] += v.z;
-            acc[i + 3] += v.w;
-          }
-        }
-      }
-
-      // Epilogue: accumulator fragment layout of wgmma m64nN: reg 4j+{0,1} -> (row, 8j + 2*(lane%4) + {0,1}),
-      // reg 4j+{2,3} -> (row + 8, same cols).
-      const int row = mb * BLOCK_M + row_in_tile;
-#pragma unroll
-      for (int j = 0; j < BLOCK_N / 8; ++j) {
-        const int col = col0 + j * 8 + (lane % 4) * 2;
-        store_pair(out, ldd, row, col, M, N, acc[4 * j + 0], acc[4 * j + 1], out_div);
-        store_pair(out, ldd, row + 8, col, M, N, acc[4 * j + 2], acc[4 * j + 3], out_div);
-      }
+#if EARLY_ISSUE
+      prev_tile = tile;
+#else
+      epilogue(tile, BoolC<true>{});
+#endif
 #else
       grouped_epilogue(out, ldd, N, gt, sched, row_in_tile, col0, lane, acc, out_div, signal, tid);
 #endif
     }
+#if EARLY_ISSUE
+    if (prev_tile >= 0) epilogue(prev_tile, BoolC<true>{});
+#endif
+#if EPI_SMEM
+    if (bulk_epilogue() && tid % 128 < 64) bulk_wait_all();  // shared memory must outlive the copies
+#endif
   }
   // No CTA may leave while a cluster peer can still multicast into its shared memory or arrive on its barriers.
   if (CLUSTER > 1) cluster_sync();

@@ -17,15 +17,29 @@ export interface Sm90Config {
 }
 
 const SMEM_LIMIT = 227 * 1024;
+const OUT_KIND = { bf16: 0, f16: 1, e4m3: 2 } as const;
 
 function cdiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);
 }
 
-/** Pipeline depth that fits the 227 KiB of shared memory (capped at 8). */
-export function stagesFor(blockM: number, blockN: number): number {
+/** Pipeline depth that fits the 227 KiB of shared memory (capped at 8), next to `reserved` other bytes. */
+export function stagesFor(blockM: number, blockN: number, reserved = 0): number {
   const perStage = blockM * 128 + blockN * 128 + blockM * 4;
-  return Math.min(8, Math.floor((SMEM_LIMIT - 2048 - 64) / perStage));
+  return Math.min(8, Math.floor((SMEM_LIMIT - 2048 - 64 - reserved) / perStage));
+}
+
+/**
+ * Shared memory of the dense kernel's epilogue staging (EPI_SMEM in the kernel): the output tile, each row
+ * padded by 16 bytes. The grouped modes have none.
+ */
+export function epilogueSmemBytes(blockM: number, blockN: number, outKind: number): number {
+  return blockM * (blockN * (outKind === 2 ? 1 : 2) + 16);
+}
+
+/** Pipeline depth of the dense kernel (the staging takes its share of shared memory). */
+export function denseStagesFor(blockM: number, blockN: number, outKind: number): number {
+  return stagesFor(blockM, blockN, epilogueSmemBytes(blockM, blockN, outKind));
 }
 
 /**
@@ -33,15 +47,27 @@ export function stagesFor(blockM: number, blockN: number): number {
  * bench/fp8-dense/bench.py records: M ≤ 64 uses 64-row tiles; when 128-wide tiles already fill the SMs use
  * them, otherwise 64-wide tiles plus split-K up to 4 ways (each split keeps ≥ 8 K blocks).
  */
-export function chooseSm90Config(m: number, n: number, k: number, smCount: number): Sm90Config {
+export function chooseSm90Config(
+  m: number,
+  n: number,
+  k: number,
+  smCount: number,
+  outKind: number = OUT_KIND.bf16,
+): Sm90Config {
   const kb = cdiv(k, 128);
   const blockM = m <= 64 ? 64 : 128;
   const mBlocks = cdiv(m, blockM);
-  if (mBlocks * cdiv(n, 128) >= smCount)
-    return { blockM, blockN: 128, splitK: 1, cluster: 1, stages: stagesFor(blockM, 128) };
+  if (mBlocks * cdiv(n, 128) >= smCount) {
+    // At most 4 K blocks per tile the fixed per-tile cost (prologue, epilogue) dominates: 192-wide tiles have a
+    // third fewer of them (measured +16 % at K = 512; slower from K = 1536 on, where 128x128 keeps its
+    // double-buffered promotion).
+    if (kb <= 4 && blockM === 128 && mBlocks * cdiv(n, 192) >= smCount)
+      return { blockM, blockN: 192, splitK: 1, cluster: 1, stages: denseStagesFor(blockM, 192, outKind) };
+    return { blockM, blockN: 128, splitK: 1, cluster: 1, stages: denseStagesFor(blockM, 128, outKind) };
+  }
   const tiles = mBlocks * cdiv(n, 64);
   const splitK = Math.max(1, Math.min(4, Math.floor(smCount / tiles), Math.floor(kb / 8)));
-  return { blockM, blockN: 64, splitK, cluster: 1, stages: stagesFor(blockM, 64) };
+  return { blockM, blockN: 64, splitK, cluster: 1, stages: denseStagesFor(blockM, 64, outKind) };
 }
 
 /** The sm90 kernel handles this problem: Hopper, 128-wide B scale blocks, K a multiple of 16. */
@@ -55,7 +81,6 @@ export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan
   );
 }
 
-const OUT_KIND = { bf16: 0, f16: 1, e4m3: 2 } as const;
 const AB_TYPES = { 'e4m3,e4m3': 0, 'e4m3,e5m2': 1, 'e5m2,e4m3': 2, 'e5m2,e5m2': 3 } as const;
 const SM90_FILE = 'sm90/fp8_gemm_sm90.cu';
 
@@ -71,26 +96,33 @@ function sm90Defines(cfg: Sm90Config, outKind: number, abTypes: number): Record<
   };
 }
 
+/** The [blockM, blockN] tiles `chooseSm90Config` can pick. */
+const SM90_TILES = [
+  [64, 64],
+  [64, 128],
+  [128, 64],
+  [128, 128],
+  [128, 192],
+] as const;
+
 /**
  * Every instantiation `chooseSm90Config` can pick (tile shapes × output kinds × operand types), for the CUDA
  * compile tier. wgmma exists only on sm_90a: on other archs the portable kernels run.
  */
 export const SM90_FP8_INSTANCES = Object.freeze(
-  ([64, 128] as const).flatMap((blockM) =>
-    ([64, 128] as const).flatMap((blockN) =>
-      Object.values(OUT_KIND).flatMap((outKind) =>
-        Object.values(AB_TYPES).map((abTypes) => ({
-          file: SM90_FILE,
-          names: ['fp8_gemm_sm90', 'sm90_scale_gather'],
-          defines: sm90Defines(
-            { blockM, blockN, splitK: 1, cluster: 1, stages: stagesFor(blockM, blockN) },
-            outKind,
-            abTypes,
-          ),
-          archs: ['sm_90a'],
-          hot: true,
-        })),
-      ),
+  SM90_TILES.flatMap(([blockM, blockN]) =>
+    Object.values(OUT_KIND).flatMap((outKind) =>
+      Object.values(AB_TYPES).map((abTypes) => ({
+        file: SM90_FILE,
+        names: ['fp8_gemm_sm90', 'sm90_scale_gather'],
+        defines: sm90Defines(
+          { blockM, blockN, splitK: 1, cluster: 1, stages: denseStagesFor(blockM, blockN, outKind) },
+          outKind,
+          abTypes,
+        ),
+        archs: ['sm_90a'],
+        hot: true,
+      })),
     ),
   ),
 );
@@ -121,7 +153,8 @@ export function launchSm90Fp8Gemm(
   if (m === 0 || n === 0) return;
   const kb = cdiv(k, 128);
   const mPad = cdiv(m, 4) * 4;
-  const cfg = chooseSm90Config(m, n, k, rt.device.smCount);
+  const outKind = OUT_KIND[plan.outDtype];
+  const cfg = chooseSm90Config(m, n, k, rt.device.smCount, outKind);
   const tiles = cdiv(m, cfg.blockM) * cdiv(n, cfg.blockN);
   const useSplit = cfg.splitK > 1 && tiles <= COUNTER_SLOTS;
   const splitK = useSplit ? cfg.splitK : 1;
@@ -192,17 +225,16 @@ export function launchSm90Fp8Gemm(
     file: SM90_FILE,
     name: 'fp8_gemm_sm90',
     arch: 'sm_90a',
-    defines: sm90Defines(
-      cfg,
-      OUT_KIND[plan.outDtype],
-      AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES],
-    ),
+    defines: sm90Defines(cfg, outKind, AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES]),
   });
   const ws = useSplit ? rt.alloc(tiles * splitK * cfg.blockM * cfg.blockN * 4) : null;
   if (ws) temps.push(ws);
   const threads = (cfg.blockM / 64 + 1) * 128;
   const sharedBytes =
-    cfg.stages * (cfg.blockM * 128 + cfg.blockN * 128 + cfg.blockM * 4) + 2 * cfg.stages * 8 + 1024;
+    cfg.stages * (cfg.blockM * 128 + cfg.blockN * 128 + cfg.blockM * 4) +
+    epilogueSmemBytes(cfg.blockM, cfg.blockN, outKind) +
+    2 * cfg.stages * 8 +
+    1024;
   const grid = Math.min(tiles * splitK, rt.device.smCount);
   kernel.launch({
     grid: [grid, 1, 1],
