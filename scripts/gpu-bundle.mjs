@@ -117,6 +117,7 @@ for (const f of [
   'packages/backend-webgpu/bench/webgpu-gemm.mjs',
   'bench/webgpu/peer.py',
   'bench/webgpu/merge.mjs',
+  'bench/webgpu/sgm-experiment.mjs',
 ])
   if (existsSync(join(repo, f))) cpSync(join(repo, f), join(app, 'bench', f.split('/').pop()));
 cpSync(join(repo, 'packages/backend-webgpu/bench/webgpu-gemm.mjs'), join(app, 'webgpu-gemm.mjs'));
