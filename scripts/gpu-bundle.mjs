@@ -118,6 +118,8 @@ for (const f of [
   'bench/webgpu/peer.py',
   'bench/webgpu/merge.mjs',
   'bench/webgpu/sgm-experiment.mjs',
+  'bench/moe-grouped/library-bench.mjs',
+  'bench/moe-grouped/peer_extra.py',
 ])
   if (existsSync(join(repo, f))) cpSync(join(repo, f), join(app, 'bench', f.split('/').pop()));
 cpSync(join(repo, 'packages/backend-webgpu/bench/webgpu-gemm.mjs'), join(app, 'webgpu-gemm.mjs'));
