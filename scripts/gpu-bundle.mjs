@@ -117,7 +117,6 @@ for (const f of [
   'packages/backend-webgpu/bench/webgpu-gemm.mjs',
   'bench/webgpu/peer.py',
   'bench/webgpu/merge.mjs',
-  'bench/webgpu/sgm-experiment.mjs',
   'bench/moe-grouped/library-bench.mjs',
   'bench/moe-grouped/peer_extra.py',
 ])
