@@ -18,7 +18,6 @@ import { type KernelTiming, Runtime } from './runtime/runtime.js';
 import { selfTestSubgroupMatrix } from './runtime/sgm-self-test.js';
 import { WebGpuStorage } from './runtime/storage.js';
 import { detectSubgroupMatrix, type SubgroupMatrixSupport } from './runtime/subgroup-matrix.js';
-import { DEFAULT_SGM_TILE, parseSgmTile, sgmTileCost, sgmTileName, sgmTileProblem } from './wgsl/gemm-sgm.js';
 
 /** A live webgpu backend: the core Backend plus its runtime, GPU timings and the chosen GEMM paths. */
 export interface WebGpuBackend extends Backend {
@@ -29,16 +28,6 @@ export interface WebGpuBackend extends Backend {
   setProfiling(on: boolean): boolean;
   /** Kernel timings gathered since the last call; call after `sync()`. */
   takeTimings(): KernelTiming[];
-}
-
-/** `webgpu()` options: the device options plus the subgroup-matrix GEMM variant. */
-export interface WebGpuBackendOptions extends WebGpuOptions {
-  /**
-   * Output tile of the subgroup-matrix GEMM (with `subgroupMatrix: true`): "BMxBN", optionally "/WMxWN"
-   * subgroups, "kBK", "pPAD" (wgsl/gemm-sgm.ts parseSgmTile), e.g. "64x64" (default), "128x128",
-   * "16x16" (one subgroup per workgroup, the first design).
-   */
-  sgmTile?: string;
 }
 
 /** Poison word per float dtype (NaN in every element of the word); others are zero-filled. */
@@ -54,7 +43,7 @@ const POISON: Partial<Record<DType, number>> = {
  * WebGPU backend factory (priority 20): Dawn through the optional `webgpu` package in Node, `navigator.gpu`
  * in browsers. `create()` throws GemmkitError('E_DEVICE', reason) when no adapter/device can be had.
  */
-export function webgpu(options: WebGpuBackendOptions = {}): BackendFactory {
+export function webgpu(options: WebGpuOptions = {}): BackendFactory {
   return {
     name: 'webgpu',
     priority: 20,
@@ -62,37 +51,20 @@ export function webgpu(options: WebGpuBackendOptions = {}): BackendFactory {
   };
 }
 
-async function createWebGpuBackend(options: WebGpuBackendOptions): Promise<WebGpuBackend> {
+async function createWebGpuBackend(options: WebGpuOptions): Promise<WebGpuBackend> {
   const gpu = await acquireDevice(options);
   const rt = new Runtime(gpu);
   let sgm: SubgroupMatrixSupport | null = null;
-  let sgmError: string | undefined;
   if (
     options.subgroupMatrix === true &&
     gpu.features.subgroupMatrix &&
     gpu.features.shaderF16 &&
     gpu.features.subgroups
   ) {
-    let probe: Awaited<ReturnType<typeof detectSubgroupMatrix>> = null;
     try {
-      probe = await detectSubgroupMatrix(rt);
+      sgm = await detectSubgroupMatrix(rt);
     } catch {
-      probe = null; // the f32 path stays correct everywhere
-    }
-    const tileName = options.sgmTile ?? DEFAULT_SGM_TILE;
-    const tile = parseSgmTile(tileName);
-    if (probe && !tile) sgmError = `sgmTile '${tileName}' is not BMxBN[/WMxWN][kBK][pPAD]`;
-    else if (probe && tile) {
-      const cost = sgmTileCost(tile, probe);
-      const problem =
-        sgmTileProblem(tile, probe) ??
-        (cost.invocations > gpu.limits.maxComputeInvocationsPerWorkgroup
-          ? `sgm tile ${sgmTileName(tile)} needs ${cost.invocations} invocations per workgroup (limit ${gpu.limits.maxComputeInvocationsPerWorkgroup})`
-          : cost.bytes > gpu.limits.maxComputeWorkgroupStorageSize
-            ? `sgm tile ${sgmTileName(tile)} needs ${cost.bytes} bytes of workgroup memory (limit ${gpu.limits.maxComputeWorkgroupStorageSize})`
-            : null);
-      if (problem) sgmError = problem;
-      else sgm = { ...probe, tile };
+      sgm = null; // the f32 path stays correct everywhere
     }
   }
   const ops = (Object.keys(kernels) as OpName[]).filter((k) => kernels[k] !== undefined);
@@ -108,8 +80,6 @@ async function createWebGpuBackend(options: WebGpuBackendOptions): Promise<WebGp
       timestampQuery: gpu.features.timestampQuery,
       subgroupMatrix: sgm ? `${sgm.config.M}x${sgm.config.N}x${sgm.config.K} ${sgm.syntax}` : false,
       subgroupMatrixGemm: false,
-      ...(sgm ? { subgroupMatrixTile: sgmTileName(sgm.tile) } : {}),
-      ...(sgmError ? { subgroupMatrixGemmError: sgmError } : {}),
       maxStorageBufferBindingSize: gpu.limits.maxStorageBufferBindingSize,
       maxComputeWorkgroupStorageSize: gpu.limits.maxComputeWorkgroupStorageSize,
     },

@@ -2,7 +2,7 @@ import type { DType } from '@gemmkit/core';
 import type { Runtime } from '../runtime/runtime.js';
 import { outAccess } from '../wgsl/common.js';
 import { type GemmSpec, gemmSource, gemmTile } from '../wgsl/gemm.js';
-import { gemmSgmSource, sgmTileName } from '../wgsl/gemm-sgm.js';
+import { gemmSgmSource, SGM_TILE } from '../wgsl/gemm-sgm.js';
 import { pickTm } from './gemm-util.js';
 import { bindOperands, cdiv, type Operand } from './launch.js';
 import type { Params } from './params.js';
@@ -37,9 +37,8 @@ export function launchGemm(rt: Runtime, g: GemmLaunch): void {
   }));
   if (g.status) bindings.push({ name: 'status', access: 'atomic' });
   const sgm = g.f16Exact && !g.tm ? rt.sgm : null;
-  // The subgroup-matrix variant is part of the key (the self-test and the backend may use different ones).
-  const key = `${sgm ? `sgm|${sgmTileName(sgm.tile)}|` : ''}${g.op}|${tm}|${g.bKContiguous}|${!!g.tileDone}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
-  const { bm, bn } = sgm ? sgm.tile : gemmTile(tm);
+  const key = `${sgm ? 'sgm|' : ''}${g.op}|${tm}|${g.bKContiguous}|${!!g.tileDone}|${bindings.map((b) => b.access).join(',')}|${g.body}`;
+  const { bm, bn } = sgm ? { bm: SGM_TILE, bn: SGM_TILE } : gemmTile(tm);
   rt.dispatch({
     key,
     label: g.op,

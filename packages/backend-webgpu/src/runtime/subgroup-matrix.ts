@@ -1,5 +1,4 @@
 /// <reference types="@webgpu/types" />
-import type { SgmTile } from '../wgsl/gemm-sgm.js';
 import type { SubgroupMatrixConfig } from './device.js';
 import type { Runtime } from './runtime.js';
 
@@ -9,14 +8,9 @@ export type SubgroupMatrixSyntax = 'template-major' | 'bool-arg';
 export interface SubgroupMatrixSupport {
   config: SubgroupMatrixConfig;
   syntax: SubgroupMatrixSyntax;
-  /** The adapter's one subgroup size: the GEMM's workgroup is a whole number of subgroups. */
+  /** The adapter's one subgroup size: the GEMM runs one subgroup per workgroup. */
   subgroupSize: number;
-  /** Tile and subgroup grid of the GEMM variant in use (wgsl/gemm-sgm.ts). */
-  tile: SgmTile;
 }
-
-/** What the probe finds: everything but the GEMM variant, which the backend options choose. */
-export type SubgroupMatrixProbe = Omit<SubgroupMatrixSupport, 'tile'>;
 
 /** WGSL spelling of a load of `ty` from pointer `p` at `off` with row stride `stride` (row-major). */
 export function sgmLoad(
@@ -68,9 +62,9 @@ export function pickConfig(configs: readonly SubgroupMatrixConfig[]): SubgroupMa
 }
 
 /** Compile a tiny probe in each spelling (newest first); the first without errors wins. */
-export async function detectSubgroupMatrix(rt: Runtime): Promise<SubgroupMatrixProbe | null> {
+export async function detectSubgroupMatrix(rt: Runtime): Promise<SubgroupMatrixSupport | null> {
   const config = pickConfig(rt.gpu.subgroupMatrixConfigs);
-  // Workgroups of whole subgroups need the subgroup size up front: only adapters with a single size qualify.
+  // One subgroup per workgroup needs the subgroup size up front: only adapters with a single size qualify.
   const subgroupSize = rt.gpu.subgroupMaxSize;
   if (!config || subgroupSize < 1 || rt.gpu.subgroupMinSize !== subgroupSize) return null;
   for (const syntax of ['template-major', 'bool-arg'] as const) {
