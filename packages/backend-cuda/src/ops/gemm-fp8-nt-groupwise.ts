@@ -1,6 +1,7 @@
 import type { KernelFn } from '@gemmkit/core';
 import { MAP, MMA, SCALE, typeCode } from './codes.js';
 import { addr, launchGemm, outTensor, pickTile, rtOf } from './common.js';
+import { withDenseInputs } from './dense-inputs.js';
 import { defaultGemmParams } from './gemm-params.js';
 import { launchSm90Fp8Gemm, sm90Fp8GemmApplies } from './sm90/fp8-gemm-sm90.js';
 
@@ -12,7 +13,16 @@ export const gemmFp8NtGroupwise: KernelFn<'gemmFp8NtGroupwise'> = (plan, args, k
   const rt = rtOf(kctx);
   const out = outTensor(kctx, args.out, plan.outDtype, plan.outShape);
   if (sm90Fp8GemmApplies(rt, plan)) {
-    launchSm90Fp8Gemm(rt, plan, args, out);
+    // TMA reads A and B as dense [rows, K] boxes: a strided view is gathered first (scales are read through
+    // their strides by the kernel's scale gather).
+    withDenseInputs(kctx, (d) =>
+      launchSm90Fp8Gemm(
+        rt,
+        plan,
+        { ...args, a: d.dense(args.a, 'gemmFp8NtGroupwise.a'), b: d.dense(args.b, 'gemmFp8NtGroupwise.b') },
+        out,
+      ),
+    );
     return out;
   }
   const [gm, gn, gk] = plan.granularity;
