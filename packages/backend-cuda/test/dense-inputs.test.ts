@@ -276,6 +276,22 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
     const gw = gathered(mqa, weights, 'sm_90a', 'gk_strided_copy_b4');
     expect(mqa.launches.some((l) => l.file?.startsWith('sm90/'))).toBe(true);
     expect(mqa.maps.map((o) => o.ptr)).toContain(gw.ptr);
+
+    // Dense FP8 GEMM: the TMA boxes read dense [rows, K]; padded rows (a slice of a wider buffer) are gathered.
+    const a = h('e4m3', [m, k + 64]).narrow(1, 0, k);
+    const b = h('e4m3', [n, k]);
+    const dense = runOp('gemmFp8NtGroupwise', {
+      a,
+      b,
+      aScale: h('f32', [m, 2]),
+      bScale: h('f32', [2, 2]),
+      outDtype: 'bf16',
+    });
+    const ga = gathered(dense, a, 'sm_90a', 'gk_strided_copy_b1');
+    expect(gathers(dense)).toHaveLength(1); // b is dense: read in place
+    expect(opLaunch(dense, 'fp8_gemm_sm90').file).toBe('sm90/fp8_gemm_sm90.cu');
+    expect(dense.maps.map((o) => o.ptr)).toEqual(expect.arrayContaining([ga.ptr, dense.address(b)]));
+    expect(dense.maps.map((o) => o.ptr)).not.toContain(dense.address(a));
   });
 
   it('quantizers / dequantFp8 gather x only when its leading dims do not collapse into one row stride', () => {
