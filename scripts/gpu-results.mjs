@@ -196,6 +196,7 @@ function runInfo(run) {
     failedChecks: d.failed,
     notRun: d.notRun?.length ?? 0,
     only: d.only ?? null,
+    validate: d.validate ?? 'full',
   };
 }
 

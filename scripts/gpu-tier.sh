@@ -9,7 +9,7 @@
 # writes JSON + logs under $OUT (default ./test-output/gpu-tier):
 #   gpu-tier.json / gpu-tier-webgpu.json, gpu-tier-sanitize.json (+ sanitizer-memcheck.log), host.txt, *.log
 # --sanitize: leak check off, JIT-compiled kernels allowed (the NVRTC cache dir is shared); default
-# --only=badinput and --deadline-s=420 (the runner stops starting cases then and saves), the whole
+# --only=badinput, --validate=fast (bad index data reaches the kernels) and --deadline-s=420 (the runner stops starting cases then and saves), the whole
 # sanitized process is killed at SAN_TIMEOUT_S (560) s; the sanitizer's verdict (error count from its summary line) is
 # written into the JSON as `sanitizer`.
 # --all: one call for every result file: the CUDA run, the WebGPU run, the sanitized bad-input run and the
@@ -30,7 +30,7 @@ for f in scripts/gpu-tier*.mjs; do cp "$f" "$APP/"; done
   ldconfig -p | grep -E 'libcuda\.so|libnvrtc|libcublasLt' | head -10
 } > "$OUT/host.txt" 2>&1
 
-sanitize=0 all=0 backend=cuda has_only=0 has_deadline=0 args=()
+sanitize=0 all=0 backend=cuda has_only=0 has_deadline=0 has_validate=0 args=()
 for a in "$@"; do
   case "$a" in
     --sanitize) sanitize=1; continue ;;
@@ -38,6 +38,7 @@ for a in "$@"; do
     --backend=*) backend="${a#--backend=}" ;;
     --only=* | --only) has_only=1 ;;
     --deadline-s=* | --deadline-s) has_deadline=1 ;;
+    --validate=*) has_validate=1 ;;
   esac
   args+=("$a")
 done
@@ -94,6 +95,8 @@ if [ ! -x "$SAN" ]; then
 fi
 [ "$has_only" = 1 ] || args+=(--only=badinput)
 [ "$has_deadline" = 1 ] || args+=(--deadline-s=420)
+# 'fast' validation: the bad index data reaches the kernels (skip + status flag), which is what memcheck must see.
+[ "$has_validate" = 1 ] || args+=(--validate=fast)
 SAN_LOG="$OUT/sanitizer-memcheck.log"
 RESULTS=gpu-tier-sanitize.json
 rm -f "$SAN_LOG" "$OUT/$RESULTS"
