@@ -12,14 +12,15 @@
 # --only=badinput, --validate=fast (bad index data reaches the kernels) and --deadline-s=420 (the runner stops starting cases then and saves), the whole
 # sanitized process is killed at SAN_TIMEOUT_S (560) s; the sanitizer's verdict (error count from its summary line) is
 # written into the JSON as `sanitizer`.
-# --all: one call for every result file: the CUDA run, the WebGPU run, the sanitized bad-input run and the
-# WebGPU GEMM bench (webgpu-gemm.json), each step bounded so the whole fits ALL_BUDGET_S (default 570 s);
+# --all: one call for every result file: the CUDA run, the WebGPU run, the sanitized bad-input run, the
+# WebGPU GEMM bench (webgpu-gemm.json), host launch µs (launch.json) and the fused MoE layer (moe-layer.json), each step bounded so the whole fits ALL_BUDGET_S (default 570 s);
 # a step with too little time left is skipped and said so. Other options (--ops, --quick) go to each run. Per-step exit codes go to $OUT/all-steps.txt.
 # Then, on the machine with the repo: `node scripts/gpu-results.mjs <fetched $OUT>` writes bench/results/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/test-output/gpu-tier}"
 mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)" # absolute: some steps run from the bundle's app/
 # shellcheck source=/dev/null
 source scripts/gpu-tier-setup.sh || exit 1
 APP=.gpu-bundle/app
@@ -71,6 +72,9 @@ if [ "$all" = 1 ]; then
   step sanitize 160 60 bash -c 'SAN_TIMEOUT_S=$((STEP_S - 30)) bash scripts/gpu-tier.sh --sanitize --deadline-s=$((STEP_S - 50)) "$@"' _ "${args[@]}"
   # The bench's own kills (each + 10 s grace) fit inside the step: the WebGPU part, then 50 s for the peer.
   step webgpu-bench 480 120 bash -c 'BENCH_S=$((STEP_S - 75)) PEER_S=50 bash bench/webgpu/run.sh'
+  # Host µs per op launch (issue goal < 10 µs) and the fused MoE layer at Hopper size (vs cpu and float64).
+  step launch 90 30 bash -c 'cd "$1" && node gpu-tier-launch.mjs --out "$2/launch.json" 2>&1 | tee "$2/launch.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
+  step moe-layer 150 45 bash -c 'cd "$1" && node gpu-tier-moe.mjs --backend cuda --out "$2/moe-layer.json" 2>&1 | tee "$2/moe-layer.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
   echo "== all steps ($((SECONDS - T0)) s):"
   cat "$OUT/all-steps.txt"
   exit $worst
