@@ -142,6 +142,20 @@ function splitCounters(rt: CudaRuntime): DevicePtr {
   return c.ptr;
 }
 
+/**
+ * The A scales can be read in place by the kernel's TMA map: one scale per row (granularity 1), MN-major
+ * (rows contiguous), a column stride of whole 16-byte units and a 16-byte aligned base (TMA's rules).
+ */
+export function aScaleReadInPlace(rt: CudaRuntime, aScale: Tensor, gm: number, m: number, kb: number): boolean {
+  const [rowStride, colStride] = aScale.strides;
+  return (
+    gm === 1 &&
+    (m <= 1 || rowStride === 1) &&
+    (kb <= 1 || (colStride >= m && colStride % 4 === 0)) &&
+    rt.tensorAddress(aScale, 'gemmFp8NtGroupwise.aScale') % 16n === 0n
+  );
+}
+
 /** Run gemmFp8NtGroupwise on the sm90 kernel into `out` (already allocated, [M, N]). */
 export function launchSm90Fp8Gemm(
   rt: CudaRuntime,
@@ -159,47 +173,70 @@ export function launchSm90Fp8Gemm(
   const useSplit = cfg.splitK > 1 && tiles <= COUNTER_SLOTS;
   const splitK = useSplit ? cfg.splitK : 1;
 
-  // Scales into the layouts the kernel reads: A per row, MN-major [kb][mPad]; B K-major [ceil(N/128)][kb].
-  const gather = rt.getKernel({ file: SM90_FILE, name: 'sm90_scale_gather', arch: 'sm_90a' });
-  const aScaleMn = rt.alloc(kb * mPad * 4);
+  // Scales in the layouts the kernel reads: A per row, MN-major [kb][rows] through TMA; B K-major
+  // [ceil(N/128)][kb]. Scales that already have them are read in place; the others are gathered on the device
+  // (each gather is one more launch and allocation on the host's hot path).
   const nb = cdiv(n, 128);
-  const bScaleK = rt.alloc(nb * kb * 4);
-  const temps = [aScaleMn, bScaleK];
-  const strides = (t: Tensor) => [t.strides[0], t.strides[1]] as const;
-  const [asr, asc] = strides(args.aScale);
-  gather.launch({
-    grid: [cdiv(mPad * kb, 256), 1, 1],
-    block: [256, 1, 1],
-    args: [
-      args.aScale,
-      aScaleMn.ptr,
-      { i32: m },
-      { i32: mPad },
-      { i32: kb },
-      { i32: plan.granularity[0] },
-      { i64: asr },
-      { i64: asc },
-      { i64: 1 },
-      { i64: mPad },
-    ],
-  });
-  const [bsr, bsc] = strides(args.bScale);
-  gather.launch({
-    grid: [cdiv(nb * kb, 256), 1, 1],
-    block: [256, 1, 1],
-    args: [
-      args.bScale,
-      bScaleK.ptr,
-      { i32: nb },
-      { i32: nb },
-      { i32: kb },
-      { i32: 1 },
-      { i64: bsr },
-      { i64: bsc },
-      { i64: kb },
-      { i64: 1 },
-    ],
-  });
+  const temps: { ptr: DevicePtr; dispose(): void }[] = [];
+  const gather = () => rt.getKernel({ file: SM90_FILE, name: 'sm90_scale_gather', arch: 'sm_90a' });
+  const [asr, asc] = args.aScale.strides;
+  const aDirect = aScaleReadInPlace(rt, args.aScale, plan.granularity[0], m, kb);
+  let mapSfa: ReturnType<CudaRuntime['tensorMap']>;
+  if (aDirect) {
+    // [kb, m] view with row stride `asc`: TMA zero-fills the rows of a tile past m.
+    mapSfa = rt.tensorMap({
+      ptr: rt.tensorAddress(args.aScale, 'gemmFp8NtGroupwise.aScale'),
+      dtype: 'f32',
+      shape: [kb, m],
+      strides: [kb > 1 ? asc : cdiv(m, 4) * 4, 1],
+      box: [1, cfg.blockM],
+    });
+  } else {
+    const aScaleMn = rt.alloc(kb * mPad * 4);
+    temps.push(aScaleMn);
+    gather().launch({
+      grid: [cdiv(mPad * kb, 256), 1, 1],
+      block: [256, 1, 1],
+      args: [
+        args.aScale,
+        aScaleMn.ptr,
+        { i32: m },
+        { i32: mPad },
+        { i32: kb },
+        { i32: plan.granularity[0] },
+        { i64: asr },
+        { i64: asc },
+        { i64: 1 },
+        { i64: mPad },
+      ],
+    });
+    mapSfa = rt.tensorMap({ ptr: aScaleMn.ptr, dtype: 'f32', shape: [kb, mPad], box: [1, cfg.blockM] });
+  }
+  const [bsr, bsc] = args.bScale.strides;
+  let sfbPtr: DevicePtr;
+  if ((kb <= 1 || bsc === 1) && (nb <= 1 || bsr === kb)) {
+    sfbPtr = rt.tensorAddress(args.bScale, 'gemmFp8NtGroupwise.bScale');
+  } else {
+    const bScaleK = rt.alloc(nb * kb * 4);
+    temps.push(bScaleK);
+    gather().launch({
+      grid: [cdiv(nb * kb, 256), 1, 1],
+      block: [256, 1, 1],
+      args: [
+        args.bScale,
+        bScaleK.ptr,
+        { i32: nb },
+        { i32: nb },
+        { i32: kb },
+        { i32: 1 },
+        { i64: bsr },
+        { i64: bsc },
+        { i64: kb },
+        { i64: 1 },
+      ],
+    });
+    sfbPtr = bScaleK.ptr;
+  }
 
   const aPtr = rt.tensorAddress(args.a, 'gemmFp8NtGroupwise.a');
   const bPtr = rt.tensorAddress(args.b, 'gemmFp8NtGroupwise.b');
@@ -219,7 +256,6 @@ export function launchSm90Fp8Gemm(
     swizzle: '128B',
     l2Promotion: '256B',
   });
-  const mapSfa = rt.tensorMap({ ptr: aScaleMn.ptr, dtype: 'f32', shape: [kb, mPad], box: [1, cfg.blockM] });
 
   const kernel = rt.getKernel({
     file: SM90_FILE,
@@ -244,7 +280,7 @@ export function launchSm90Fp8Gemm(
       mapA,
       mapB,
       mapSfa,
-      bScaleK.ptr,
+      sfbPtr,
       out,
       args.outputScale ?? 0n,
       ws ? ws.ptr : 0n,

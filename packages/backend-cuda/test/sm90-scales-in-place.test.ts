@@ -1,0 +1,66 @@
+import { Tensor } from '@gemmkit/core';
+import { describe, expect, it } from 'vitest';
+import { runOp } from './recording-runtime.js';
+
+// gemmFp8NtGroupwise on sm_90a reads scales that already have the kernel's layouts in place (one launch per
+// call instead of three: the host launch cost of issue 4); every other layout is gathered first.
+
+const h = (dtype: Parameters<typeof Tensor.host>[0], shape: number[]) => Tensor.host(dtype, shape);
+/** [rows, cols] f32 stored column after column with column stride `ld` (MN-major). */
+const mnMajor = (rows: number, cols: number, ld = rows) =>
+  new Tensor('f32', [rows, cols], Tensor.host('f32', [ld * cols]).storage, [1, ld], 0);
+
+function run(m: number, aScale: Tensor, bScale: Tensor, granularity?: [number, number, number]) {
+  const n = 256;
+  const k = 384;
+  const r = runOp('gemmFp8NtGroupwise', {
+    a: h('e4m3', [m, k]),
+    b: h('e4m3', [n, k]),
+    aScale,
+    bScale,
+    outDtype: 'bf16',
+    scaleMajorMode: aScale.strides[0] === 1 && m > 1 ? 'MN' : 'K',
+    ...(granularity ? { scaleGranularityMnk: granularity } : {}),
+  });
+  const gemm = r.launches.filter((l) => l.name === 'fp8_gemm_sm90');
+  expect(gemm).toHaveLength(1);
+  const gathers = r.launches.filter((l) => l.name === 'sm90_scale_gather');
+  const sfaMap = r.maps.find((o) => o.dtype === 'f32') as Record<string, unknown>;
+  return { r, gemm: gemm[0], gathers, sfaMap };
+}
+
+describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
+  it('MN-major per-row A scales with a 16-byte column stride are the TMA source; MN-major B scales are gathered', () => {
+    const m = 100;
+    const aScale = mnMajor(m, 3, 104);
+    const bScale = mnMajor(2, 3, 4);
+    const { r, gemm, gathers, sfaMap } = run(m, aScale, bScale);
+    expect(sfaMap.ptr).toBe(r.address(aScale));
+    expect(sfaMap.shape).toEqual([3, m]);
+    expect(sfaMap.strides).toEqual([104, 1]);
+    expect(gathers).toHaveLength(1); // B into K-major
+    expect(gathers[0].args[0]).toBe(bScale);
+    expect(gemm.args[3]).toBe(gathers[0].args[1]);
+  });
+
+  it('K-major dense B scales are read in place; K-major A scales are gathered into MN-major', () => {
+    const aScale = h('f32', [100, 3]);
+    const bScale = h('f32', [2, 3]);
+    const { r, gemm, gathers, sfaMap } = run(100, aScale, bScale);
+    expect(gemm.args[3]).toBe(r.address(bScale));
+    expect(gathers).toHaveLength(1);
+    expect(gathers[0].args[0]).toBe(aScale);
+    expect(sfaMap.ptr).toBe(gathers[0].args[1]);
+  });
+
+  it('MN-major A scales with a column stride of no whole 16 bytes, or per 128 rows, are gathered', () => {
+    const odd = mnMajor(100, 3, 102);
+    const a = run(100, odd, mnMajor(2, 3, 2));
+    expect(a.gathers.map((g) => g.args[0])).toContain(odd);
+    expect(a.sfaMap.ptr).not.toBe(a.r.address(odd));
+    const blocks = h('f32', [1, 3]);
+    const b = run(100, blocks, h('f32', [2, 3]), [128, 128, 128]);
+    expect(b.gathers.map((g) => g.args[0])).toEqual([blocks]);
+    expect(b.sfaMap.ptr).not.toBe(b.r.address(blocks));
+  });
+});
