@@ -146,7 +146,13 @@ function splitCounters(rt: CudaRuntime): DevicePtr {
  * The A scales can be read in place by the kernel's TMA map: one scale per row (granularity 1), MN-major
  * (rows contiguous), a column stride of whole 16-byte units and a 16-byte aligned base (TMA's rules).
  */
-export function aScaleReadInPlace(rt: CudaRuntime, aScale: Tensor, gm: number, m: number, kb: number): boolean {
+export function aScaleReadInPlace(
+  rt: CudaRuntime,
+  aScale: Tensor,
+  gm: number,
+  m: number,
+  kb: number,
+): boolean {
   const [rowStride, colStride] = aScale.strides;
   return (
     gm === 1 &&
