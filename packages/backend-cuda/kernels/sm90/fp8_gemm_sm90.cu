@@ -21,6 +21,8 @@
 //    bulk copy per row (no 4-byte stores scattered over 8 rows, no wait for their completion).
 //  * split-K (split_k > 1) for small M: each split writes an f32 partial; the last CTA of a tile sums the
 //    partials in split order (deterministic) and writes the output, then re-arms the tile's counter.
+// MODE 1/2/3 (grouped contiguous, masked, ragged-K) swap in the tile scheduler and epilogue of
+// grouped_fp8_sm90.cuh; ragged-K also loads per-column B scales per stage (smem_sfb) and promotes with them.
 // Edges: TMA zero-fills out-of-range rows/cols/K; stores are predicated. Requires K % 16 == 0 (TMA strides).
 
 typedef unsigned int u32;
@@ -63,7 +65,7 @@ typedef unsigned short u16;
 #ifndef GROUP_M
 #define GROUP_M 8
 #endif
-#ifndef MODE  // 0 dense; 1 grouped contiguous (ragged-M), 2 grouped masked: see grouped_fp8_sm90.cu
+#ifndef MODE  // 0 dense; 1 grouped contiguous (ragged-M), 2 grouped masked, 3 ragged-K: see grouped_fp8_sm90.cu
 #define MODE 0
 #endif
 #if MODE != 0
@@ -285,6 +287,11 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
                 const int* __restrict__ gidx, const int* __restrict__ gmeta, int num_groups, long out_gstride,
                 int* __restrict__ signal, unsigned* __restrict__ status
 #endif
+#if MODE == 3
+                // ragged-K: the B scales [ceil(K/128), N] as a TMA map (per column and 128-row K block)
+                ,
+                const __grid_constant__ TmaDesc map_sfb
+#endif
 ) {
   extern __shared__ __align__(1024) unsigned char smem_raw[];
   // 1024-byte alignment is required by the 128B swizzle atoms.
@@ -292,7 +299,13 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
   unsigned char* smem_a = smem;
   unsigned char* smem_b = smem_a + STAGES * SMEM_A_STAGE;
   float* smem_sfa = (float*)(smem_b + STAGES * SMEM_B_STAGE);
+#if MODE == 3
+  // Ragged-K: per-column B scales, one BLOCK_N row per stage (TMA, 128-byte aligned: BLOCK_N * 4 % 128 == 0).
+  float* smem_sfb = smem_sfa + STAGES * BLOCK_M;
+  unsigned char* smem_epi = (unsigned char*)(smem_sfb + STAGES * BLOCK_N);
+#else
   unsigned char* smem_epi = (unsigned char*)(smem_sfa + STAGES * BLOCK_M);  // EPI_SMEM_BYTES
+#endif
   u64* full_bar = (u64*)(smem_epi + EPI_SMEM_BYTES);
   u64* empty_bar = full_bar + STAGES;
   __shared__ int s_last;
@@ -311,6 +324,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     tma_prefetch_desc(&map_a);
     tma_prefetch_desc(&map_b);
     tma_prefetch_desc(&map_sfa);
+#if MODE == 3
+    tma_prefetch_desc(&map_sfb);
+#endif
     for (int s = 0; s < STAGES; ++s) {
       mbar_init(&full_bar[s], 1);
       mbar_init(&empty_bar[s], (MULTICAST ? CLUSTER : 1) * NUM_MATH_WG * 4);  // one arrive per math warp (of every
@@ -335,7 +351,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     mb = (first_m + in_group % rows) * CLUSTER + (int)rank;
     nb = in_group / rows;
   };
-#if MODE != 0
+#if MODE == 3
+  const GroupedSched sched{gidx, gmeta, num_groups, M, N, num_n_blocks, ldd, out_gstride, K};
+#elif MODE != 0
   const GroupedSched sched{gidx, gmeta, num_groups, M, N, num_n_blocks, ldd, out_gstride};
 #endif
 
@@ -356,12 +374,29 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       GCursor cur{};
       GTile gt;
       for (int tile = first_tile; sched.next(tile, cur, gt); tile += tile_stride) {
+#if MODE == 3
+        const int kb0 = 0, kb1 = gt.kblocks;  // only the expert's K blocks
+#else
         const int kb0 = 0, kb1 = num_k_blocks;
+#endif
 #endif
         for (int kb = kb0; kb < kb1; ++kb) {
           mbar_wait(&empty_bar[stage], phase ^ 1);
+#if MODE == 3
+          mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4 + BLOCK_N * 4);
+          {
+            // K rows s_e + kb*128 of the K-major A [M, K] and B [N, K]; scale row (s_e + kb*128) / 128.
+            const int kc = gt.k0 + kb * BLOCK_K, ks = kc / BLOCK_K;
+            tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kc, gt.a_row);
+            tma_load_2d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kc, gt.b_row);
+            tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], gt.sfa_col, ks);
+            tma_load_2d(smem_sfb + stage * BLOCK_N, &map_sfb, &full_bar[stage], gt.b_row, ks);
+          }
+#else
           mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4);
-#if MODE == 0
+#endif
+#if MODE == 3
+#elif MODE == 0
           tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, mb * BLOCK_M);
 #else
           // Grouped: A rows of the tile's expert (packed or [E*maxM] rows), B rows e*N + n of the [E*N, K] map.
@@ -392,7 +427,11 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     }
 #if MODE != 0
     // An idle producer thread of CTA 0 checks the index data once and raises the status flags.
+#if MODE == 3
+    if (blockIdx.x == 0 && tid == NUM_MATH_THREADS + 32) grouped_validate(gidx, num_groups, K, status);
+#else
     if (blockIdx.x == 0 && tid == NUM_MATH_THREADS + 32) grouped_validate(gidx, num_groups, M, status);
+#endif
 #endif
   } else {
     // ------------------------------------------------------------ math warpgroups
@@ -450,6 +489,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       const int kn = min(kb + 1, num_k_blocks - 1);
       nb0 = __ldg(rows.r0 + kn);
       nb1 = __ldg(rows.r1 + kn);
+#elif MODE == 3
+      (void)first, (void)kb, (void)rows;  // per-column B scales come through shared memory (see finish)
 #else
       (void)first;
       sc.b0 = __ldg(rows.r0 + kb);
@@ -594,7 +635,11 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     GCursor cur{};
     GTile gt;
     for (int tile = first_tile; sched.next(tile, cur, gt); tile += tile_stride) {
+#if MODE == 3
+      const int kb0 = 0, kb1 = gt.kblocks;
+#else
       const int kb0 = 0, kb1 = num_k_blocks;
+#endif
       const int nb = gt.nb;
       const SfbRows rows = sfb_rows(nb, gt.group);
 #endif
@@ -606,6 +651,24 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       // After the wgmmas into `p` completed: free their smem stage, then promote into f32 with the scales.
       auto finish = [&](float* p, const Scales& sc) {
         fence_regs(p);
+#if MODE == 3
+        // Per-column B scales of the stage (columns 8j + 2*(lane%4) + {0,1}), read before the stage is freed.
+        const float* sbc = smem_sfb + sc.stage * BLOCK_N + (lane % 4) * 2;
+#pragma unroll
+        for (int j = 0; j < BLOCK_N / 8; ++j) {
+          // Volatile load at its use: a plain load lets the compiler hoist all 16 pairs ahead of the FMAs,
+          // which (with acc, pa and pb live) spilled.
+          float2 sb;
+          asm volatile("ld.shared.v2.f32 {%0, %1}, [%2];" : "=f"(sb.x), "=f"(sb.y) : "r"(smem_addr(sbc + j * 8)));
+          acc[4 * j + 0] += (sc.a0 * sb.x) * p[4 * j + 0];
+          acc[4 * j + 1] += (sc.a0 * sb.y) * p[4 * j + 1];
+          acc[4 * j + 2] += (sc.a1 * sb.x) * p[4 * j + 2];
+          acc[4 * j + 3] += (sc.a1 * sb.y) * p[4 * j + 3];
+        }
+        __syncwarp();  // every lane has read the scales before lane 0 frees the stage
+        if (lane == 0) mbar_arrive(&empty_bar[sc.stage]);
+        (void)split_col;
+#else
         if (lane == 0) {
           mbar_arrive(&empty_bar[sc.stage]);
 #if MULTICAST
@@ -622,6 +685,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
           acc[4 * j + 2] += s1 * p[4 * j + 2];
           acc[4 * j + 3] += s1 * p[4 * j + 3];
         }
+#endif
       };
 
       const int n = kb1 - kb0;
@@ -680,6 +744,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #else
       epilogue(tile, BoolC<true>{});
 #endif
+#elif MODE == 3
+      ragged_k_epilogue((float*)out, ldd, N, gt, row_in_tile, col0, lane, acc);
 #else
       grouped_epilogue(out, ldd, N, gt, sched, row_in_tile, col0, lane, acc, out_div, signal, tid);
 #endif

@@ -10,7 +10,12 @@
 // MODE 2, masked: A [E, maxM, K] seen as [E*maxM, K] (M = maxM), A scales [kb][E * roundup(maxM, 4)];
 //   `gidx` = masked_m[E]. Tiles enumerate only rows
 //   < masked_m[e] (clamped to [0, maxM]): the scheduler walks the experts with a cursor, as tiles only grow.
-// B [E, N, K] is one 2D tensor map over [E*N, K]: expert e's row n is e*N + n. An N edge tile reads rows of
+// MODE 3, ragged-K (weight gradients): A [M, K] and B [N, K] K-major (the launcher transposes M/N-major inputs
+//   first), `gidx` = the E per-expert K counts; expert e owns K rows [s_e, s_e + c_e), s_e = Σ_{i<e} c_i. Tiles
+//   are (expert, m block, n block) for the experts with rows; each runs over its expert's K blocks only and
+//   adds its f32 tile into out[e] (ragged_k_epilogue). The cursor accumulates s_e while it walks the experts,
+//   with core's raggedKRanges clamping (negative -> 0, end <= K), so no pre-pass kernel is needed.
+// Modes 1/2: B [E, N, K] is one 2D tensor map over [E*N, K]: expert e's row n is e*N + n. An N edge tile reads rows of
 // expert e+1 (or TMA zero fill after the last): they only feed columns >= N, which are never stored.
 #include "../common/status.cuh"
 
@@ -23,11 +28,14 @@ struct GTile {
   int rows;       // rows of the tile owned by the expert: stores are predicated on it
   int m0;         // first row of the tile inside the expert (masked: for the signal)
   long out_off;   // element offset of the tile's first output row
+  int k0;         // ragged-K: first K row of the expert (s_e)
+  int kblocks;    // ragged-K: 128-row K blocks of the expert
 };
 
 // Scheduler state of one thread (tiles are visited in increasing order, so the expert cursor only advances).
 struct GCursor {
   int group, before, mm, loaded;
+  int kat;  // ragged-K: first K row of `group` (the clamped prefix sum of the counts before it)
 };
 
 struct GroupedSched {
@@ -35,6 +43,7 @@ struct GroupedSched {
   const int* gmeta;
   int num_groups, M, N, num_n_blocks;
   long ldd, out_gstride;
+  int K;  // ragged-K: rows of A and B (the counts are clamped to it)
 
   // GROUP_M-row bands of M blocks (as the dense kernel's rasterization) for L2 reuse of the B tile.
   __device__ __forceinline__ void raster(int mn, int m_blocks, int& mb, int& nb) const {
@@ -62,6 +71,35 @@ struct GroupedSched {
     t.nb = nb;
     t.b_row = b.y * N + nb * BLOCK_N;
     t.out_off = (long)b.x * ldd;
+    return true;
+#elif MODE == 3
+    const int m_blocks = (M + BLOCK_M - 1) / BLOCK_M;
+    for (;;) {
+      if (c.group >= num_groups) return false;
+      if (!c.loaded) {
+        // raggedKRanges: a negative count reads as 0, the range ends at K at the latest.
+        c.mm = min(max(__ldg(gidx + c.group), 0), K - c.kat);
+        c.loaded = 1;
+      }
+      const int nt = c.mm > 0 ? m_blocks * num_n_blocks : 0;  // empty experts have no tiles at all
+      if (tile < c.before + nt) break;
+      c.before += nt;
+      c.kat += c.mm;
+      ++c.group;
+      c.loaded = 0;
+    }
+    int mb, nb;
+    raster(tile - c.before, m_blocks, mb, nb);
+    t.group = c.group;
+    t.m0 = mb * BLOCK_M;
+    t.a_row = t.m0;
+    t.sfa_col = t.m0;
+    t.rows = min(BLOCK_M, M - t.m0);
+    t.nb = nb;
+    t.b_row = nb * BLOCK_N;
+    t.k0 = c.kat;
+    t.kblocks = (c.mm + BLOCK_K - 1) / BLOCK_K;  // a misaligned count (flagged) rounds up
+    t.out_off = (long)c.group * out_gstride + (long)t.m0 * ldd;
     return true;
 #else
     for (;;) {
@@ -101,10 +139,53 @@ static __device__ __noinline__ void grouped_validate(const int* gidx, int num_gr
       return;
     }
   }
+#elif MODE == 3
+  // M = K here. Negative counts and counts past K are clamped by the scheduler (as the portable kernel does);
+  // counts that are not multiples of 128 break the contract ('full' validation: E_ALIGN) and are flagged too,
+  // since a 128-row K block of such an expert would reach into the next expert's rows.
+  long at = 0;
+  for (int e = 0; e < num_groups; ++e) {
+    const int v = __ldg(gidx + e);
+    if (v < 0 || at + v > M || v % 128 != 0) {
+      gk_raise(status, GK_STATUS_BAD_COUNT);
+      return;
+    }
+    at += v;
+  }
 #else
   (void)gidx, (void)num_groups, (void)M, (void)status;  // the block-list kernel checked the index data
 #endif
 }
+
+#if MODE == 3
+// out[e, m, n] += acc for the tile's rows < M and columns < N (f32 read-modify-write; each output element
+// belongs to exactly one tile, so no atomics). Pairs go as one 8-byte access when aligned.
+__device__ __forceinline__ void ragged_k_epilogue(float* out, long ldd, int N, const GTile& t, int row_in_tile,
+                                                  int col0, int lane, const float* acc) {
+  float* o = out + t.out_off;
+#pragma unroll
+  for (int j = 0; j < BLOCK_N / 8; ++j) {
+    const int col = col0 + j * 8 + (lane % 4) * 2;
+    if (col >= N) continue;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = row_in_tile + 8 * h;
+      if (row >= t.rows) continue;
+      float* q = o + (long)row * ldd + col;
+      const float v0 = acc[4 * j + 2 * h], v1 = acc[4 * j + 2 * h + 1];
+      if (col + 1 < N && ((u64)q & 7) == 0) {
+        float2 x = *reinterpret_cast<float2*>(q);
+        x.x += v0;
+        x.y += v1;
+        *reinterpret_cast<float2*>(q) = x;
+      } else {
+        q[0] += v0;
+        if (col + 1 < N) q[1] += v1;
+      }
+    }
+  }
+}
+#endif
 
 // Store the tile's rows that belong to its expert; masked mode with a signal: after every math thread's stores
 // are visible device-wide, one release increment per 64-row block that has rows (the consumer waits for
