@@ -3,12 +3,15 @@ import { MAP, MMA, SCALE, typeCode } from './codes.js';
 import { addr, launchGemm, outTensor, pickTile, rtOf } from './common.js';
 import { DenseInputs } from './dense-inputs.js';
 import { defaultGemmParams } from './gemm-params.js';
+import { launchSm90Segment, sm90SegmentApplies } from './sm90/segment-gemm-sm90.js';
 
 /**
  * segmentGemm: one grid.z slice per segment; each CTA strides over its segment's row tiles. Segment bounds
  * come from segIndptr (or prefix sums of segLens) on the device, weight ids from weightIndices; bad offsets or
  * weight ids skip the segment and raise GK_STATUS_BAD_OFFSET / BAD_WEIGHT_INDEX. The kernel reads both index
  * tensors densely in one integer width: strided views are gathered, and an i32 / i64 mix is widened to i64.
+ * On Hopper (sm_90a) with TMA-ready operands the TMA + wgmma kernel of sm90/segment-gemm-sm90.ts runs instead
+ * (same index handling and status bits; GEMMKIT_CUDA_SM90=0 forces this portable kernel).
  */
 export const segmentGemm: KernelFn<'segmentGemm'> = (plan, args, kctx) => {
   const rt = rtOf(kctx);
@@ -19,6 +22,15 @@ export const segmentGemm: KernelFn<'segmentGemm'> = (plan, args, kctx) => {
   const d = new DenseInputs(kctx);
   try {
     const [idx, wi] = indexPair(d, index, indexArg, args.weightIndices);
+    if (sm90SegmentApplies(rt, plan, args)) {
+      launchSm90Segment(rt, plan, args, out, {
+        index: addr(rt, idx, indexArg),
+        useIndptr: plan.useIndptr,
+        weightIndices: addr(rt, wi, 'segmentGemm.weightIndices'),
+        i64: idx.dtype === 'i64',
+      });
+      return out;
+    }
     const t = typeCode(plan.dtype, 'segmentGemm.x');
     const p = defaultGemmParams();
     p.a = addr(rt, args.x, 'segmentGemm.x');
