@@ -277,7 +277,12 @@ struct Scales {
 // ---------------------------------------------------------------- the kernel
 extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     KERNEL_NAME(const __grid_constant__ TmaDesc map_a, const __grid_constant__ TmaDesc map_b,
-                const __grid_constant__ TmaDesc map_sfa, const float* __restrict__ sfb, void* __restrict__ out,
+                const __grid_constant__ TmaDesc map_sfa,
+#if MODE == 3
+                // ragged-K: the B scales [ceil(K/128), N] as a TMA map (per column and 128-row K block)
+                const __grid_constant__ TmaDesc map_sfb,
+#endif
+                const float* __restrict__ sfb, void* __restrict__ out,
                 const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
                 int M, int N, int K, long ldd, int split_k
 #if MODE != 0
@@ -286,11 +291,6 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
                 ,
                 const int* __restrict__ gidx, const int* __restrict__ gmeta, int num_groups, long out_gstride,
                 int* __restrict__ signal, unsigned* __restrict__ status
-#endif
-#if MODE == 3
-                // ragged-K: the B scales [ceil(K/128), N] as a TMA map (per column and 128-row K block)
-                ,
-                const __grid_constant__ TmaDesc map_sfb
 #endif
 ) {
   extern __shared__ __align__(1024) unsigned char smem_raw[];

@@ -4,6 +4,7 @@ import { SM90_FP4_INSTANCES } from './sm90/fp4-gemm-sm90.js';
 import { SM90_FP8_INSTANCES } from './sm90/fp8-gemm-sm90.js';
 import { SM90_GROUPED_INSTANCES } from './sm90/grouped-fp8-sm90.js';
 import { SM90_MQA_INSTANCES } from './sm90/mqa-logits-sm90.js';
+import { SM90_RAGGED_K_INSTANCES } from './sm90/ragged-k-sm90.js';
 import { SM90_SEGMENT_INSTANCES } from './sm90/segment-gemm-sm90.js';
 
 /**
@@ -119,6 +120,7 @@ export const KERNEL_INSTANCES: readonly KernelInstance[] = Object.freeze([
   ...buildGemmInstances(),
   ...SM90_FP8_INSTANCES,
   ...SM90_GROUPED_INSTANCES,
+  ...SM90_RAGGED_K_INSTANCES,
   ...SM90_SEGMENT_INSTANCES,
   ...SM90_MQA_INSTANCES,
   ...SM90_FP4_INSTANCES,

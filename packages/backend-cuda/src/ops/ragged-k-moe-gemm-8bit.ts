@@ -3,6 +3,7 @@ import { MAP, MMA, SCALE, T, typeCode } from './codes.js';
 import { addr, launchGemm, pickTile, rtOf } from './common.js';
 import { withDenseInputs } from './dense-inputs.js';
 import { defaultGemmParams } from './gemm-params.js';
+import { launchSm90RaggedK, sm90RaggedKApplies } from './sm90/ragged-k-sm90.js';
 
 /**
  * raggedKMoeGemm8bit: grid.z = expert; each expert's K range [s_e, s_e + c_e) comes from the counts on the
@@ -12,6 +13,11 @@ import { defaultGemmParams } from './gemm-params.js';
 export const raggedKMoeGemm8bit: KernelFn<'raggedKMoeGemm8bit'> = (plan, args, kctx) => {
   const rt = rtOf(kctx);
   const out = args.out;
+  // Hopper: the sm90 FP8 GEMM family (MODE 3, TMA + wgmma); the portable kernel below stays the fallback.
+  if (sm90RaggedKApplies(rt, plan, args)) {
+    launchSm90RaggedK(rt, plan, args);
+    return out;
+  }
   const p = defaultGemmParams();
   p.a = addr(rt, args.a, 'raggedKMoeGemm8bit.a');
   p.b = addr(rt, args.b, 'raggedKMoeGemm8bit.b');
