@@ -334,6 +334,10 @@ if (runs.cuda || runs.sanitize) {
               kernelErrorReports: san.sanitizer.kernelErrorReports ?? null,
               exitCode: san.sanitizer.exitCode,
               badinputCases: summarize(sanRows),
+              // --validate=fast: cases the kernels flagged at sync / that ran with a host-only check skipped
+              validate: san.validate ?? 'full',
+              deviceFlagged: san.badinputSummary?.deviceFlagged ?? 0,
+              acceptedUnchecked: san.badinputSummary?.acceptedUnchecked ?? 0,
               contextRecoveries: san.contextRecoveries ?? null,
               firstErrors: san.sanitizer.firstErrors,
             }

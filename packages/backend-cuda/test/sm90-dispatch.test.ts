@@ -102,8 +102,11 @@ describe('sm90 dispatch', () => {
       outDtype: 'bf16' as const,
     };
     const p = plan('gemmFp8NtGroupwise', args);
-    expect(sm90Fp8GemmApplies(fakeRt('sm_90a'), p)).toBe(true);
+    const out = h('bf16', [256, 256]);
+    expect(sm90Fp8GemmApplies(fakeRt('sm_90a'), p, out)).toBe(true);
+    // a bf16 output starting 2 bytes off a 4-byte boundary cannot take the paired stores
+    expect(sm90Fp8GemmApplies(fakeRt('sm_90a', 2n), p, out)).toBe(false);
     process.env.GEMMKIT_CUDA_SM90 = '0';
-    expect(sm90Fp8GemmApplies(fakeRt('sm_90a'), p)).toBe(false);
+    expect(sm90Fp8GemmApplies(fakeRt('sm_90a'), p, out)).toBe(false);
   });
 });

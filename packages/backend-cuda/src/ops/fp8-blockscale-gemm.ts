@@ -1,8 +1,10 @@
-import type { KernelContext, KernelFn, Tensor } from '@gemmkit/core';
+import { contracts, type KernelContext, type KernelFn, type Tensor } from '@gemmkit/core';
 import { ENC, MAP, MMA, SCALE, T } from './codes.js';
 import { addr, cdiv, launchGemm, outTensor, pickTile, rtOf } from './common.js';
+import { gemmFp8NtGroupwise } from './gemm-fp8-nt-groupwise.js';
 import { defaultGemmParams } from './gemm-params.js';
 import { launchQuantFp8 } from './quant-launch.js';
+import { sm90Fp8GemmApplies } from './sm90/fp8-gemm-sm90.js';
 
 /** A bf16 operand quantized like quant.perTokenFp8 (1x128, e4m3, f32 scales) into temporaries. */
 function quantizeInternal(kctx: KernelContext, x: Tensor, arg: string): { data: Tensor; scale: Tensor } {
@@ -26,7 +28,8 @@ function quantizeInternal(kctx: KernelContext, x: Tensor, arg: string): { data: 
 
 /**
  * fp8BlockscaleGemm: e4m3 x e4m3 with 1x128 input scales and 1x128 / 128x128 weight scales (promotion per
- * 128-K block). bf16 operands are first quantized on the device exactly as the contract says. Temporaries are
+ * 128-K block). bf16 operands are first quantized on the device exactly as the contract says; with 128x128
+ * weight scales the GEMM is gemmFp8NtGroupwise's (the sm90 kernel on Hopper). Temporaries are
  * released after the launch: the caching allocator reuses them in stream order only.
  */
 export const fp8BlockscaleGemm: KernelFn<'fp8BlockscaleGemm'> = (plan, args, kctx) => {
@@ -50,6 +53,25 @@ export const fp8BlockscaleGemm: KernelFn<'fp8BlockscaleGemm'> = (plan, args, kct
     sb = q.scale;
     gn = 1;
     temps.push(q.data, q.scale);
+  }
+  if (gn === 128) {
+    // 1x128 activations × 128x128 weights: the Hopper kernel of gemmFp8NtGroupwise when it applies (its own
+    // contract check on the operands as they are now, then its sm90-or-portable dispatch).
+    const gArgs = {
+      a,
+      b,
+      aScale: sa,
+      bScale: sb,
+      scaleMajorMode: 'K' as const,
+      scaleGranularityMnk: [1, 128, 128] as [number, number, number],
+      out,
+    };
+    const gPlan = contracts.gemmFp8NtGroupwise.validate(gArgs, 'fast');
+    if (sm90Fp8GemmApplies(rt, gPlan, out)) {
+      gemmFp8NtGroupwise(gPlan, gArgs, kctx);
+      for (const t of temps) t.dispose();
+      return out;
+    }
   }
   const p = defaultGemmParams();
   p.a = addr(rt, a, 'fp8BlockscaleGemm.input');

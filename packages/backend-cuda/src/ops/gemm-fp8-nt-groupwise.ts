@@ -12,7 +12,7 @@ import { launchSm90Fp8Gemm, sm90Fp8GemmApplies } from './sm90/fp8-gemm-sm90.js';
 export const gemmFp8NtGroupwise: KernelFn<'gemmFp8NtGroupwise'> = (plan, args, kctx) => {
   const rt = rtOf(kctx);
   const out = outTensor(kctx, args.out, plan.outDtype, plan.outShape);
-  if (sm90Fp8GemmApplies(rt, plan)) {
+  if (sm90Fp8GemmApplies(rt, plan, out)) {
     // TMA reads A and B as dense [rows, K] boxes: a strided view is gathered first (scales are read through
     // their strides by the kernel's scale gather).
     withDenseInputs(kctx, (d) =>

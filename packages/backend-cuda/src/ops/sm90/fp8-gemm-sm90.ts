@@ -70,10 +70,12 @@ export function chooseSm90Config(
   return { blockM, blockN: 64, splitK, cluster: 1, stages: denseStagesFor(blockM, 64, outKind) };
 }
 
-/** The sm90 kernel handles this problem: Hopper, 128-wide B scale blocks, K a multiple of 16. */
-export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan): boolean {
+/** The sm90 kernel handles this problem: Hopper, 128-wide B scale blocks, K a multiple of 16, out aligned. */
+export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan, out: Tensor): boolean {
   return (
     rt.device.arch === 'sm_90a' &&
+    // 16-bit outputs are stored as aligned pairs: the output must start on 4 bytes (rows: any stride).
+    (plan.outDtype === 'e4m3' || rt.tensorAddress(out, 'gemmFp8NtGroupwise.out') % 4n === 0n) &&
     process.env.GEMMKIT_CUDA_SM90 !== '0' && // forces the portable kernel (A/B comparisons on Hopper)
     plan.granularity[1] === 128 &&
     plan.granularity[2] === 128 &&
@@ -294,7 +296,7 @@ export function launchSm90Fp8Gemm(
       { i32: m },
       { i32: n },
       { i32: k },
-      { i64: n },
+      { i64: m > 1 ? out.strides[0] : n }, // the output's row stride (a view may be padded)
       { i32: splitK },
     ],
   });

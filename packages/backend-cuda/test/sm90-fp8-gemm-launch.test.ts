@@ -64,3 +64,39 @@ describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
     expect(b.sfaMap.ptr).not.toBe(b.r.address(blocks));
   });
 });
+
+describe('sm90 FP8 GEMM launch arguments (recording runtime)', () => {
+  it('a padded output view passes its row stride as ldd (the H100/H200 strided-view failures)', () => {
+    const m = 100;
+    const n = 256;
+    const out = new Tensor('bf16', [m, n], Tensor.host('bf16', [m * 264]).storage, [264, 1], 0);
+    const r = runOp('gemmFp8NtGroupwise', {
+      a: h('e4m3', [m, 384]),
+      b: h('e4m3', [n, 384]),
+      aScale: h('f32', [m, 3]),
+      bScale: h('f32', [2, 3]),
+      out,
+    });
+    const gemm = r.launches.find((l) => l.name === 'fp8_gemm_sm90');
+    expect(gemm?.args[4]).toBe(out);
+    expect(gemm?.args[11]).toEqual({ i64: 264 });
+  });
+
+  it('fp8BlockscaleGemm with 128x128 weight scales runs the sm90 kernel after quantizing bf16 input', () => {
+    const r = runOp('fp8BlockscaleGemm', {
+      input: h('bf16', [64, 256]),
+      weight: h('e4m3', [256, 256]),
+      weightScale: h('f32', [2, 2]),
+    });
+    const names = r.launches.map((l) => l.name);
+    expect(names.filter((x) => x === 'fp8_gemm_sm90')).toHaveLength(1);
+    expect(names.indexOf('fp8_gemm_sm90')).toBeGreaterThan(0); // the quantizer runs first
+    // 1x128 weight scales stay on the portable kernel (the sm90 kernel has 128-column B scale blocks)
+    const p = runOp('fp8BlockscaleGemm', {
+      input: h('bf16', [64, 256]),
+      weight: h('e4m3', [256, 256]),
+      weightScale: h('f32', [256, 2]),
+    });
+    expect(p.launches.map((l) => l.name)).not.toContain('fp8_gemm_sm90');
+  });
+});
