@@ -1,4 +1,4 @@
-import { type DType, Tensor } from '@gemmkit/core';
+import { type DType, type SegmentGemmArgs, Tensor } from '@gemmkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   chooseSm90SegmentConfig,
@@ -29,7 +29,7 @@ function segArgs(o: {
   dtype?: 'bf16' | 'f16';
   indptr?: DType;
   wi?: DType;
-}) {
+}): SegmentGemmArgs {
   const { s = 1000, dIn = 512, dOut = 768, w = 4, b = 3, colMajor = false, dtype = 'bf16' } = o;
   return {
     x: h(dtype, [s, dIn]),
