@@ -1,7 +1,8 @@
 // Grouped MoE FP8 GEMMs on Hopper (sm_90a): raggedMMoeGemm8bit (MODE 1, contiguous), maskedMoeGemm8bit and
 // batchDeepgemmFp8NtGroupwise (MODE 2, masked), raggedKMoeGemm8bit (MODE 3, ragged-K: out[e] += A_eᵀ·B_e in
-// f32). The GEMM itself is the dense kernel of fp8_gemm_sm90.cu (same TMA ring, wgmma, FP32 promotion, warp specialization, persistent loop) compiled with MODE != 0, which swaps in
-// the grouped tile scheduler and epilogue of grouped_fp8_sm90.cuh. See docs/moe-grouped-sm90.md.
+// f32). The GEMM itself is the dense kernel of fp8_gemm_sm90.cu (same TMA ring, wgmma, FP32 promotion, warp
+// specialization, persistent loop) compiled with MODE != 0, which swaps in the grouped tile scheduler and
+// epilogue of grouped_fp8_sm90.cuh. See docs/moe-grouped-sm90.md.
 //
 // This file adds the two small helper kernels the launcher runs first:
 //  * sm90_grouped_block_list: m_indices / psum ends / per-expert counts -> the list of BLOCK_M-row blocks that
