@@ -165,7 +165,10 @@ describe('segmentGemm on sm_90a', () => {
     const r = runOp('segmentGemm', segArgs({ indptr: 'i32', wi: 'i64' }));
     const g = gemmLaunch(r.launches);
     expect(g.args[6]).toEqual({ i32: 1 });
-    expect(r.allocated.filter((t) => t.dtype === 'i64').length).toBeGreaterThan(0);
+    // The widened segIndptr is a temporary; the i64 weightIndices goes in as it is.
+    const widened = r.allocated.find((t) => t.dtype === 'i64' && t.shape[0] === 4) as Tensor;
+    expect(g.args[4]).toBe(r.address(widened));
+    expect(g.args[5]).not.toBe(0n);
   });
 
   describe('falls back to the portable kernel', () => {
