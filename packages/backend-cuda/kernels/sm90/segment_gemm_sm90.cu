@@ -264,16 +264,22 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       for (long long tile = blockIdx.x; next_tile(sa, tile, cur, t); tile += gridDim.x) {
         for (int kb = 0; kb < num_k_blocks; ++kb) {
           mbar_wait(&empty_bar[stage], phase ^ 1);
+#if B_MN
+          // [W, dIn, dOut]: boxes of 64 columns x BLOCK_K rows. Boxes that start at or past dOut are not
+          // loaded at all (their stale shared memory only feeds columns >= N, which are never stored); the
+          // out-of-range part of a partial box is zero filled and counted in the transaction bytes.
+          const int chunks = min(BLOCK_N / 64, (N - t.nb * BLOCK_N + 63) / 64);
+          mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + chunks * B_CHUNK);
+          tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, t.row0);
+#pragma unroll
+          for (int j = 0; j < BLOCK_N / 64; ++j)
+            if (j < chunks)
+              tma_load_3d(smem_b + stage * SMEM_B_STAGE + j * B_CHUNK, &map_b, &full_bar[stage],
+                          t.nb * BLOCK_N + j * 64, kb * BLOCK_K, t.w);
+#else
           // Out-of-range parts of a box are zero filled and still counted in the transaction bytes.
           mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE);
           tma_load_2d(smem_a + stage * SMEM_A_STAGE, &map_a, &full_bar[stage], kb * BLOCK_K, t.row0);
-#if B_MN
-          // [W, dIn, dOut]: boxes of 64 columns x BLOCK_K rows.
-#pragma unroll
-          for (int j = 0; j < BLOCK_N / 64; ++j)
-            tma_load_3d(smem_b + stage * SMEM_B_STAGE + j * B_CHUNK, &map_b, &full_bar[stage],
-                        t.nb * BLOCK_N + j * 64, kb * BLOCK_K, t.w);
-#else
           // [W, dOut, dIn]: one box of BLOCK_N rows x BLOCK_K.
           tma_load_3d(smem_b + stage * SMEM_B_STAGE, &map_b, &full_bar[stage], kb * BLOCK_K, t.nb * BLOCK_N, t.w);
 #endif
