@@ -142,6 +142,7 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
     expect(l.args[8]).toEqual({ i64: 8 });
   });
 
+  // segmentGemm on sm_89: the portable kernel (sm_90a takes the TMA path, test/sm90-segment.test.ts).
   const segArgs = (segLens: Tensor, weightIndices?: Tensor) => ({
     x: h('f16', [10, 64]),
     weights: h('f16', [2, 64, 96]),
@@ -154,8 +155,8 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
   it('segmentGemm: i32 segLens with i64 weightIndices (FlashInfer dtype) widen the lens to i64', () => {
     const segLens = h('i32', [3]);
     const wi = h('i64', [3]);
-    const r = runOp('segmentGemm', segArgs(segLens, wi));
-    const g = gathered(r, segLens, 'sm_90a', 'gk_strided_widen_i32_i64');
+    const r = runOp('segmentGemm', segArgs(segLens, wi), 'sm_89');
+    const g = gathered(r, segLens, 'sm_89', 'gk_strided_widen_i32_i64');
     expect(g.tmp.dtype).toBe('i64');
     expect(gathers(r)).toHaveLength(1);
     const l = opLaunch(r, 'gk_gemm_half');
@@ -167,8 +168,8 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
   it('segmentGemm: a strided i32 weightIndices with i64 segLens is gathered and widened in one launch', () => {
     const segLens = h('i64', [3]);
     const wi = every('i32', 3, 3);
-    const r = runOp('segmentGemm', segArgs(segLens, wi));
-    const g = gathered(r, wi, 'sm_90a', 'gk_strided_widen_i32_i64');
+    const r = runOp('segmentGemm', segArgs(segLens, wi), 'sm_89');
+    const g = gathered(r, wi, 'sm_89', 'gk_strided_widen_i32_i64');
     expect(gathers(r)).toHaveLength(1);
     const l = opLaunch(r, 'gk_gemm_half');
     expect(field(l, 'index')).toBe(r.address(segLens));
@@ -179,14 +180,14 @@ describe('strided inputs on the CUDA launchers (recording runtime)', () => {
   it('segmentGemm: same-width index tensors keep their width; strided ones are gathered as they are', () => {
     const segLens = every('i32', 3);
     const wi = h('i32', [3]);
-    const r = runOp('segmentGemm', segArgs(segLens, wi));
-    const g = gathered(r, segLens, 'sm_90a', 'gk_strided_copy_b4');
+    const r = runOp('segmentGemm', segArgs(segLens, wi), 'sm_89');
+    const g = gathered(r, segLens, 'sm_89', 'gk_strided_copy_b4');
     expect(g.tmp.dtype).toBe('i32');
     const l = opLaunch(r, 'gk_gemm_half');
     expect(field(l, 'index')).toBe(g.ptr);
     expect(field(l, 'index2')).toBe(r.address(wi));
     expect(field(l, 'index_i64')).toBe(0);
-    const dense = runOp('segmentGemm', segArgs(h('i64', [3]), h('i64', [3])));
+    const dense = runOp('segmentGemm', segArgs(h('i64', [3]), h('i64', [3])), 'sm_89');
     expect(gathers(dense)).toHaveLength(0);
   });
 

@@ -315,7 +315,7 @@ describe('CUDA launchers (recording runtime)', () => {
       weightColumnMajor: false,
       segLens: h('i64', [3]),
       weightIndices: h('i64', [3]),
-    });
+    }, 'sm_89'); // the portable kernel (sm_90a takes the TMA path: test/sm90-segment.test.ts)
     const p = params(r.launches[0]);
     expect(p).toMatchObject({
       map: MAP.segmentLens,
