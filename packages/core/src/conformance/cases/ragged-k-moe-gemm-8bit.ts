@@ -53,6 +53,22 @@ export const raggedKMoeGemm8bitCases: ConformanceCase<'raggedKMoeGemm8bit'>[] = 
   c('m=1 n=1, e5m2', { counts: [128, 128], kTotal: 256, m: 1, n: 1, dtype: 'e5m2' }),
   c('m=0', { counts: [128, 0], kTotal: 128, m: 0, n: 16 }),
   c('odd m=37 n=19, K tail not a block multiple', { counts: [128], kTotal: 200, m: 37, n: 19 }),
+  // Hopper-kernel sizes: several 128-row M/N tiles with partial edges, several K blocks per expert.
+  c('m=200 n=300, 4 experts (one empty), 3-block expert', {
+    counts: [384, 0, 256, 128],
+    kTotal: 800,
+    m: 200,
+    n: 300,
+  }),
+  c('A and B K-major, m=256 n=136, e5m2', {
+    counts: [128, 512],
+    kTotal: 640,
+    m: 256,
+    n: 136,
+    dtype: 'e5m2',
+    majorA: 'K',
+    majorB: 'K',
+  }),
 ];
 
 const OP = 'raggedKMoeGemm8bit';

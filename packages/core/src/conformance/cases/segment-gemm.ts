@@ -88,6 +88,37 @@ export const segmentGemmCases: ConformanceCase<'segmentGemm'>[] = [
   ),
   c('no rows (empty segments only)', { rows: 0, dIn: 16, dOut: 8, numWeights: 2, segLens: [0, 0] }),
   c('batchSize 0', { rows: 3, dIn: 16, dOut: 8, numWeights: 1, segLens: [] }, true),
+  // Hopper-kernel sizes: segments longer than a 128-row tile, several 64-wide K and N chunks, edges in both.
+  c(
+    'long segments (130, 300, 77 rows), dIn 384, dOut 320, row-major',
+    {
+      rows: 520,
+      dIn: 384,
+      dOut: 320,
+      numWeights: 3,
+      segIndptr: [5, 135, 435, 512],
+    },
+    true,
+  ),
+  c('long segments, column-major f16 with weightIndices, dIn 200, dOut 264', {
+    rows: 400,
+    dIn: 200,
+    dOut: 264,
+    numWeights: 2,
+    dtype: 'f16',
+    columnMajor: true,
+    segLens: [129, 0, 200, 71],
+    weightIndices: [1, 0, 0, 1],
+  }),
+  c('row-major weights with weightIndices, dOut 200 (partial 64-column chunk), i64 lens', {
+    rows: 300,
+    dIn: 136,
+    dOut: 200,
+    numWeights: 4,
+    segLens: [64, 65, 171],
+    weightIndices: [3, 3, 0],
+    index: 'i64',
+  }),
   c('odd dims, out allocated by the kernel', {
     rows: 7,
     dIn: 37,
