@@ -43,7 +43,7 @@ function packageRoot() {
   }
   throw new Error('packages/backend-cuda not found above the bench script');
 }
-const ROOT = packageRoot();
+const ROOT = REAL ? null : packageRoot(); // --real also runs from the GPU bundle's app/ (no package above)
 
 /** Build the fake libcuda once per source version (gcc), cached in the temp dir. */
 function fakeDriver() {
