@@ -119,7 +119,7 @@ const env = REAL
       GEMMKIT_CUBLASLT: lib,
       GEMMKIT_NVRTC: '/nonexistent/libnvrtc.so', // the fake has no NVRTC: kernels compile through nvcc (disk-cached)
     };
-env.GEMMKIT_CUDA_KERNELS ??= join(ROOT, 'kernels');
+if (ROOT) env.GEMMKIT_CUDA_KERNELS ??= join(ROOT, 'kernels');
 const gk = await createContext({ backends: [cuda({ env })], validate: VALIDATE });
 const be = gk.get('cuda');
 const rt = cudaRuntimeOf(be);
