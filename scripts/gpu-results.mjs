@@ -405,6 +405,25 @@ if (gemm) {
   }
 }
 
+// gpu-tier-moe.mjs: the fused MoE layer at Hopper size vs float64 and the cpu backend (issue 6's layer test).
+const moe = files.find((f) => f.endsWith('/moe-layer.json'));
+if (moe && anyRun) {
+  const doc = JSON.parse(readFileSync(moe, 'utf8'));
+  if (doc.suite === 'fused-moe' && Array.isArray(doc.rows)) {
+    const h = header('fused-moe', anyRun.doc);
+    const name = `${gpuKey(h.gpu)}-fused-moe-${h.date}.json`;
+    const body = { ...h, backend: doc.backend, ranAt: doc.date, results: doc.rows };
+    if (!flag('dry-run')) {
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, name), `${JSON.stringify(body, null, 1)}\n`);
+    }
+    const pass = doc.rows.filter((r) => r.pass).length;
+    console.log(
+      `${flag('dry-run') ? '(dry run) ' : ''}${join(outDir, name)}\n   ${pass}/${doc.rows.length} checks pass`,
+    );
+  }
+}
+
 for (const s of skipped) console.log(`skipped ${s}`);
 for (const { name, summary, incomplete } of written) {
   const c = summary.conformance;
