@@ -308,14 +308,18 @@ describe('CUDA launchers (recording runtime)', () => {
   });
 
   it('segmentGemm with segLens uses the lens mapping and the weights transposed as asked', () => {
-    const r = run('segmentGemm', {
-      x: h('f16', [10, 64]),
-      weights: h('f16', [2, 64, 96]),
-      batchSize: 3,
-      weightColumnMajor: false,
-      segLens: h('i64', [3]),
-      weightIndices: h('i64', [3]),
-    }, 'sm_89'); // the portable kernel (sm_90a takes the TMA path: test/sm90-segment.test.ts)
+    const r = run(
+      'segmentGemm',
+      {
+        x: h('f16', [10, 64]),
+        weights: h('f16', [2, 64, 96]),
+        batchSize: 3,
+        weightColumnMajor: false,
+        segLens: h('i64', [3]),
+        weightIndices: h('i64', [3]),
+      },
+      'sm_89',
+    ); // the portable kernel (sm_90a takes the TMA path: test/sm90-segment.test.ts)
     const p = params(r.launches[0]);
     expect(p).toMatchObject({
       map: MAP.segmentLens,
