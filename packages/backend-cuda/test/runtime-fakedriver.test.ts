@@ -293,6 +293,18 @@ describe('runtime on a fake driver', () => {
     await c2.dispose();
   });
 
+  it('a new runtime after a kernel fault (sticky error) resets the primary context once and works', async () => {
+    const koffi = createRequire(import.meta.url)('koffi');
+    const fake = koffi.load(lib);
+    fake.func('void fake_make_sticky()')();
+    const resets = fake.func('int fake_resets()');
+    const before = resets();
+    const c2 = await createContext({ backends: [cuda({ env, cacheDir: false })] });
+    expect(c2.status.find((s) => s.name === 'cuda')?.available).toBe(true);
+    expect(resets()).toBe(before + 1);
+    await c2.dispose();
+  });
+
   it('dispose frees every block, cached or still held, and live tensors report E_DISPOSED', async () => {
     const c2 = await createContext({ backends: [cuda({ env, cacheDir: false })] });
     const base = liveAllocs();
@@ -396,7 +408,7 @@ static int live_allocs = 0;
 CUresult cuInit(unsigned f) { return f == 0 ? OK : INVALID_VALUE; }
 CUresult cuDriverGetVersion(int* v) { *v = 13000; return OK; }
 CUresult cuGetErrorName(int e, const char** s) {
-  *s = e == OOM ? "CUDA_ERROR_OUT_OF_MEMORY" : e == INVALID_VALUE ? "CUDA_ERROR_INVALID_VALUE" : e == NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_UNKNOWN";
+  *s = e == OOM ? "CUDA_ERROR_OUT_OF_MEMORY" : e == INVALID_VALUE ? "CUDA_ERROR_INVALID_VALUE" : e == NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : e == 715 ? "CUDA_ERROR_ILLEGAL_INSTRUCTION" : "CUDA_ERROR_UNKNOWN";
   return OK;
 }
 CUresult cuGetErrorString(int e, const char** s) { *s = e == OOM ? "out of memory" : "fake error"; return OK; }
@@ -419,6 +431,11 @@ CUresult cuDeviceTotalMem_v2(size_t* b, int d) { *b = (size_t)80 << 30; return O
 static u64 current_ctx = 0;
 CUresult cuDevicePrimaryCtxRetain(u64* c, int d) { *c = 0xC0C0 + d; return OK; }
 CUresult cuDevicePrimaryCtxRelease_v2(int d) { return OK; }
+// fake_make_sticky(): the primary context is broken (as after a kernel fault) until it is reset.
+static int sticky = 0, resets = 0;
+void fake_make_sticky(void) { sticky = 1; }
+int fake_resets(void) { return resets; }
+CUresult cuDevicePrimaryCtxReset_v2(int d) { sticky = 0; resets++; return OK; }
 CUresult cuCtxSetCurrent(u64 c) { if (c != 0xC0C0 && c != 0xC0C1) return INVALID_VALUE; current_ctx = c; return OK; }
 CUresult cuCtxSynchronize(void) { return OK; }
 CUresult cuMemGetInfo_v2(size_t* f, size_t* t) { *f = 1 << 30; *t = 2u << 30; return OK; }
@@ -445,7 +462,7 @@ CUresult cuMemsetD32Async(u64 d, unsigned v, size_t n, u64 s) {
   for (size_t i = 0; i < n; i++) p[i] = v;
   return OK;
 }
-CUresult cuStreamCreate(u64* s, unsigned f) { *s = 0x5700 + f; return OK; }
+CUresult cuStreamCreate(u64* s, unsigned f) { if (sticky) return 715; *s = 0x5700 + f; return OK; }
 CUresult cuStreamDestroy_v2(u64 s) { return OK; }
 CUresult cuStreamSynchronize(u64 s) { return OK; }
 CUresult cuStreamQuery(u64 s) { return OK; }

@@ -81,7 +81,11 @@ struct GroupedSched {
         c.mm = min(max(__ldg(gidx + c.group), 0), K - c.kat);
         c.loaded = 1;
       }
-      const int nt = c.mm > 0 ? m_blocks * num_n_blocks : 0;  // empty experts have no tiles at all
+      // Empty experts have no tiles at all. Neither has an expert whose K range is not 128-row aligned (bad
+      // data, flagged by grouped_validate): a TMA box starting off a 16-byte boundary faults (illegal
+      // instruction, seen under compute-sanitizer on an H200), so such a range is skipped, not read.
+      const bool aligned = c.kat % BLOCK_K == 0 && c.mm % BLOCK_K == 0;
+      const int nt = c.mm > 0 && aligned ? m_blocks * num_n_blocks : 0;
       if (tile < c.before + nt) break;
       c.before += nt;
       c.kat += c.mm;
@@ -98,7 +102,7 @@ struct GroupedSched {
     t.nb = nb;
     t.b_row = nb * BLOCK_N;
     t.k0 = c.kat;
-    t.kblocks = (c.mm + BLOCK_K - 1) / BLOCK_K;  // a misaligned count (flagged) rounds up
+    t.kblocks = c.mm / BLOCK_K;
     t.out_off = (long)c.group * out_gstride + (long)t.m0 * ldd;
     return true;
 #else
@@ -142,7 +146,7 @@ static __device__ __noinline__ void grouped_validate(const int* gidx, int num_gr
 #elif MODE == 3
   // M = K here. Negative counts and counts past K are clamped by the scheduler (as the portable kernel does);
   // counts that are not multiples of 128 break the contract ('full' validation: E_ALIGN) and are flagged too,
-  // since a 128-row K block of such an expert would reach into the next expert's rows.
+  // and the scheduler gives such an expert no tiles (its TMA boxes would start off a 16-byte boundary).
   long at = 0;
   for (int e = 0; e < num_groups; ++e) {
     const int v = __ldg(gidx + e);

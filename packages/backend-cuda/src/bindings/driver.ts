@@ -90,6 +90,7 @@ export class CudaDriver {
         ['cuDevicePrimaryCtxRelease_v2', 'cuDevicePrimaryCtxRelease'],
         'int %(int dev)',
       ),
+      cuDevicePrimaryCtxReset: b(['cuDevicePrimaryCtxReset_v2', 'cuDevicePrimaryCtxReset'], 'int %(int dev)'),
       cuCtxSetCurrent: b('cuCtxSetCurrent', 'int %(uint64_t ctx)'),
       cuCtxSynchronize: b('cuCtxSynchronize', 'int %()'),
       cuMemGetInfo: b(['cuMemGetInfo_v2', 'cuMemGetInfo'], 'int %(void *free, void *total)'),
@@ -251,6 +252,10 @@ export class CudaDriver {
   }
   primaryCtxRelease(dev: CuDevice): void {
     this.#call('cuDevicePrimaryCtxRelease', dev);
+  }
+  /** Destroy the device's primary context (every allocation and module in it); the next retain makes a new one. */
+  primaryCtxReset(dev: CuDevice): void {
+    this.#call('cuDevicePrimaryCtxReset', dev);
   }
   ctxSetCurrent(ctx: CuContext): void {
     this.#call('cuCtxSetCurrent', ctx);

@@ -136,7 +136,16 @@ export class CudaRuntime implements KernelHost, StorageOwner {
         expected: `[0, ${count})`,
         actual: ordinal,
       });
-    return new CudaRuntime(driver, queryDevice(driver, ordinal), options);
+    const device = queryDevice(driver, ordinal);
+    try {
+      return new CudaRuntime(driver, device, options);
+    } catch (e) {
+      // A kernel fault leaves the primary context broken for the rest of the process ("sticky" errors): a new
+      // runtime fails at its first call. That context holds nothing usable any more, so reset it once and retry.
+      if (!isStickyError(e)) throw e;
+      driver.primaryCtxReset(device.handle);
+      return new CudaRuntime(driver, device, options);
+    }
   }
 
   get disposed(): boolean {
@@ -388,4 +397,21 @@ let currentContext: CuContext | null = null;
 function loadStatusFlags(env: NodeJS.ProcessEnv) {
   const p = join(kernelsRoot(env), 'common', 'status.cuh');
   return existsSync(p) ? parseStatusHeader(readFileSync(p, 'utf8')) : [];
+}
+
+/** CUDA errors after which the context is unusable (a kernel faulted): only a primary-context reset recovers. */
+const STICKY_ERRORS = new Set([
+  'CUDA_ERROR_ILLEGAL_ADDRESS',
+  'CUDA_ERROR_LAUNCH_FAILED',
+  'CUDA_ERROR_HARDWARE_STACK_ERROR',
+  'CUDA_ERROR_ILLEGAL_INSTRUCTION',
+  'CUDA_ERROR_MISALIGNED_ADDRESS',
+  'CUDA_ERROR_INVALID_ADDRESS_SPACE',
+  'CUDA_ERROR_INVALID_PC',
+  'CUDA_ERROR_ASSERT',
+  'CUDA_ERROR_LAUNCH_TIMEOUT',
+]);
+
+function isStickyError(e: unknown): boolean {
+  return e instanceof GemmkitError && typeof e.cause === 'string' && STICKY_ERRORS.has(e.cause);
 }
