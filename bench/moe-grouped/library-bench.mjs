@@ -221,10 +221,16 @@ async function inspect(view, want) {
 }
 
 /** The kernel family the backend runs (the CUDA ones are the portable mma.sync kernels, not sm90 wgmma). */
+/** The kernel family the CUDA backend picks for these (aligned, Hopper-size) cases on this device. */
 function kernelName(op) {
   if (backendName !== 'cuda') return `${backendName} ${op}`;
-  return op === 'segmentGemm'
-    ? 'portable gemm_half (bf16 mma)'
+  const hopper = caps.arch === 'sm_90a' && process.env.GEMMKIT_CUDA_SM90 !== '0';
+  if (op === 'segmentGemm')
+    return hopper
+      ? `sm90 segment_gemm_sm90 (TMA + wgmma bf16, weights ${process.env.GEMMKIT_SM90_SEGMENT_B ?? 'native'})`
+      : 'portable gemm_half (bf16 mma)';
+  return hopper
+    ? 'sm90 fp8_grouped_gemm_sm90 MODE 3 (TMA + wgmma fp8, per-column B scales; transpose pre-pass for M/N-major)'
     : 'portable gemm_moe (fp8 mma, 1x128 promote)';
 }
 
