@@ -163,10 +163,30 @@ static __device__ __noinline__ void grouped_validate(const int* gidx, int num_gr
 
 #if MODE == 3
 // out[e, m, n] += acc for the tile's rows < M and columns < N (f32 read-modify-write; each output element
-// belongs to exactly one tile, so no atomics). Pairs go as one 8-byte access when aligned.
+// belongs to exactly one tile, so no atomics). A thread's whole tile part inside N with 8-byte aligned pairs
+// (the common case) loads every old pair first and only then stores: interleaved, each load would wait for
+// the store before it (they may alias), one global round trip per pair. Edge parts go pair by pair.
 __device__ __forceinline__ void ragged_k_epilogue(float* out, long ldd, int N, const GTile& t, int row_in_tile,
                                                   int col0, int lane, const float* acc) {
   float* o = out + t.out_off;
+  float* r0 = o + (long)row_in_tile * ldd + col0 + (lane % 4) * 2;
+  float* r1 = r0 + 8 * ldd;
+  const bool ok0 = row_in_tile < t.rows, ok1 = row_in_tile + 8 < t.rows;
+  if (col0 + BLOCK_N <= N && ((u64)r0 & 7) == 0 && (ldd & 1) == 0) {
+    float2 old[BLOCK_N / 8][2];
+#pragma unroll
+    for (int j = 0; j < BLOCK_N / 8; ++j) {
+      old[j][0] = ok0 ? *reinterpret_cast<const float2*>(r0 + j * 8) : make_float2(0.f, 0.f);
+      old[j][1] = ok1 ? *reinterpret_cast<const float2*>(r1 + j * 8) : make_float2(0.f, 0.f);
+    }
+#pragma unroll
+    for (int j = 0; j < BLOCK_N / 8; ++j) {
+      if (ok0) *reinterpret_cast<float2*>(r0 + j * 8) = make_float2(old[j][0].x + acc[4 * j], old[j][0].y + acc[4 * j + 1]);
+      if (ok1)
+        *reinterpret_cast<float2*>(r1 + j * 8) = make_float2(old[j][1].x + acc[4 * j + 2], old[j][1].y + acc[4 * j + 3]);
+    }
+    return;
+  }
 #pragma unroll
   for (int j = 0; j < BLOCK_N / 8; ++j) {
     const int col = col0 + j * 8 + (lane % 4) * 2;
