@@ -474,11 +474,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
   if (tid == NUM_MATH_THREADS) {
     tma_prefetch_desc(&map_x);
     tma_prefetch_desc(&map_y);
-    for (int s = 0; s < STAGES; ++s) {
-      mbar_init(&full_bar[s], 1);
-      mbar_init(&empty_bar[s], NUM_MATH_WG * 4);  // one arrive per math warp
-    }
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    mbar_ring_init(full_bar, empty_bar, STAGES, NUM_MATH_WG * 4);  // one arrive per math warp
   }
   __syncthreads();
 

@@ -327,12 +327,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #if MODE == 3
     tma_prefetch_desc(&map_sfb);
 #endif
-    for (int s = 0; s < STAGES; ++s) {
-      mbar_init(&full_bar[s], 1);
-      mbar_init(&empty_bar[s], (MULTICAST ? CLUSTER : 1) * NUM_MATH_WG * 4);  // one arrive per math warp (of every
-                                                                                 // CTA the stage is shared with)
-    }
-    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    // One arrive per math warp of every CTA the stage is shared with.
+    mbar_ring_init(full_bar, empty_bar, STAGES, (MULTICAST ? CLUSTER : 1) * NUM_MATH_WG * 4);
   }
   if (CLUSTER > 1)
     cluster_sync();
