@@ -401,11 +401,15 @@ function makeLivenessProbe(c0, name) {
  * are recorded per case and counted; any other failure (wrong code, a non-Gemmkit error, a dead context) fails.
  */
 function fastOutcome(k, failures) {
-  if (failures.length !== 1 || (k.code !== 'E_RANGE' && k.code !== 'E_ALIGN')) return null;
-  const [f] = failures;
-  if (k.code === 'E_RANGE' && f.startsWith(`blamed ${k.op},`) && f.includes('device status:'))
+  // Value-level checks on index data: out-of-range (E_RANGE), misaligned counts (E_ALIGN), rows of two
+  // experts in one aligned block (E_LAYOUT). The device reports each as one status flag → E_RANGE at sync.
+  if (!failures.length || !['E_RANGE', 'E_ALIGN', 'E_LAYOUT'].includes(k.code)) return null;
+  if (
+    failures.every((f) => f.includes('device status: bad index data detected by') && f.includes(` ${k.op}`))
+  )
     return 'deviceFlagged';
-  if (f.startsWith('accepted;')) return 'acceptedUnchecked';
+  if (failures.length === 1 && failures[0].startsWith('accepted;') && k.code !== 'E_LAYOUT')
+    return 'acceptedUnchecked';
   return null;
 }
 
