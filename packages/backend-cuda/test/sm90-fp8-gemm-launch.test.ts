@@ -43,14 +43,29 @@ describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
     expect(gemm.args[3]).toBe(gathers[0].args[1]);
   });
 
-  it('K-major dense B scales are read in place; K-major A scales are gathered into MN-major', () => {
-    const aScale = h('f32', [100, 3]);
+  it('K-major scales: B read in place, A read by the kernel through its pointer and row stride (one launch)', () => {
+    const aScale = new Tensor('f32', [100, 3], Tensor.host('f32', [100 * 5]).storage, [5, 1], 0);
     const bScale = h('f32', [2, 3]);
-    const { r, gemm, gathers, sfaMap } = run(100, aScale, bScale);
+    const { r, gemm, gathers } = run(100, aScale, bScale);
+    expect(gathers).toHaveLength(0);
+    expect(r.launches).toHaveLength(1);
     expect(gemm.args[3]).toBe(r.address(bScale));
-    expect(gathers).toHaveLength(1);
-    expect(gathers[0].args[0]).toBe(aScale);
+    expect(gemm.args[13]).toBe(aScale);
+    expect(gemm.args[14]).toEqual({ i64: 5 });
+    expect(gemm.args).toHaveLength(15);
+  });
+
+  it('K-major A scales of M > 256 are gathered into MN-major for TMA (per-row loads would cost L2 sectors)', () => {
+    const aScale = h('f32', [512, 3]);
+    const { gemm, gathers, sfaMap } = run(512, aScale, h('f32', [2, 3]));
+    expect(gathers.map((g) => g.args[0])).toEqual([aScale]);
     expect(sfaMap.ptr).toBe(gathers[0].args[1]);
+    expect(gemm.args[13]).toBe(0n);
+  });
+
+  it('MN-major A scales read by TMA leave the kernel pointer null', () => {
+    const { gemm } = run(64, mnMajor(64, 3, 64), mnMajor(2, 3, 4));
+    expect(gemm.args[13]).toBe(0n);
   });
 
   it('MN-major A scales with a column stride of no whole 16 bytes, or per 128 rows, are gathered', () => {

@@ -285,6 +285,12 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
                 const float* __restrict__ sfb, void* __restrict__ out,
                 const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
                 int M, int N, int K, long ldd, int split_k
+#if MODE == 0
+                // K-major per-row A scales [M][sfa_ld], filled into the stages by a producer warp (see below);
+                // null: the MN-major scales of map_sfa, by TMA
+                ,
+                const float* __restrict__ sfa_k, long sfa_ld
+#endif
 #if MODE != 0
                 // grouped: index data (m_indices / masked_m), the block list of the contiguous mode, E, the
                 // output's expert stride, the overlap signal, the status word (see grouped_fp8_sm90.cuh)
@@ -327,8 +333,14 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #if MODE == 3
     tma_prefetch_desc(&map_sfb);
 #endif
-    // One arrive per math warp of every CTA the stage is shared with.
-    mbar_ring_init(full_bar, empty_bar, STAGES, (MULTICAST ? CLUSTER : 1) * NUM_MATH_WG * 4);
+    // Empty: one arrive per math warp of every CTA the stage is shared with. Full: the TMA thread, plus the 32
+    // lanes of the A-scale warp when the scales are K-major.
+#if MODE == 0
+    const u32 producers = sfa_k != nullptr ? 1 + 32 : 1;
+#else
+    const u32 producers = 1;
+#endif
+    mbar_ring_init(full_bar, empty_bar, STAGES, (MULTICAST ? CLUSTER : 1) * NUM_MATH_WG * 4, producers);
   }
   if (CLUSTER > 1)
     cluster_sync();
@@ -388,6 +400,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
             tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], gt.sfa_col, ks);
             tma_load_2d(smem_sfb + stage * BLOCK_N, &map_sfb, &full_bar[stage], gt.b_row, ks);
           }
+#elif MODE == 0
+          mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + (sfa_k != nullptr ? 0 : BLOCK_M * 4));
 #else
           mbar_expect_tx(&full_bar[stage], SMEM_A_STAGE + SMEM_B_STAGE + BLOCK_M * 4);
 #endif
@@ -412,7 +426,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
                                 (unsigned short)((1 << CLUSTER) - 1));
 #endif
 #if MODE == 0
-          tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], mb * BLOCK_M, kb);
+          if (sfa_k == nullptr) tma_load_2d(smem_sfa + stage * BLOCK_M, &map_sfa, &full_bar[stage], mb * BLOCK_M, kb);
 #endif
           if (++stage == STAGES) {
             stage = 0;
@@ -421,6 +435,36 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         }
       }
     }
+#if MODE == 0
+    else if (sfa_k != nullptr && tid >= NUM_MATH_THREADS + 32 && tid < NUM_MATH_THREADS + 64) {
+      // K-major A scales: TMA cannot fetch one 4-byte column per row (its boxes are >= 16 bytes wide), and a
+      // gather kernel to MN-major is one more launch per call (host time). This warp walks the same tiles and
+      // K blocks as the TMA thread and fills each stage's BLOCK_M scales with plain loads (0 past M); every
+      // lane arrives on the stage's full barrier after its own stores.
+      const int lane = tid % 32;
+      int stage = 0;
+      u32 phase = 0;
+      for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
+        int mb, nb, split;
+        tile_coords(tile, mb, nb, split);
+        const int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+        for (int kb = kb0; kb < kb1; ++kb) {
+          mbar_wait(&empty_bar[stage], phase ^ 1);
+          float* dst = smem_sfa + stage * BLOCK_M;
+#pragma unroll
+          for (int r = lane; r < BLOCK_M; r += 32) {
+            const int row = mb * BLOCK_M + r;
+            dst[r] = row < M ? __ldg(sfa_k + (long)row * sfa_ld + kb) : 0.0f;
+          }
+          mbar_arrive(&full_bar[stage]);
+          if (++stage == STAGES) {
+            stage = 0;
+            phase ^= 1;
+          }
+        }
+      }
+    }
+#endif
 #if MODE != 0
     // An idle producer thread of CTA 0 checks the index data once and raises the status flags.
 #if MODE == 3

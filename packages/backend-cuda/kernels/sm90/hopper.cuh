@@ -17,11 +17,12 @@ __device__ __forceinline__ u32 smem_addr(const void* p) { return (u32)__cvta_gen
 __device__ __forceinline__ void mbar_init(u64* bar, u32 count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(count));
 }
-// A producer/consumer ring of `stages` slots: `full` completes on the producer's TMA bytes (one arrive with
-// expect_tx), `empty` on `consumers` arrives; then made visible to the async proxy and the cluster.
-__device__ __forceinline__ void mbar_ring_init(u64* full, u64* empty, int stages, u32 consumers) {
+// A producer/consumer ring of `stages` slots: `full` completes on the producers' arrives (the TMA thread's one
+// with expect_tx, plus any threads that fill a stage with plain stores) and the TMA bytes, `empty` on
+// `consumers` arrives; then made visible to the async proxy and the cluster.
+__device__ __forceinline__ void mbar_ring_init(u64* full, u64* empty, int stages, u32 consumers, u32 producers = 1) {
   for (int s = 0; s < stages; ++s) {
-    mbar_init(&full[s], 1);
+    mbar_init(&full[s], producers);
     mbar_init(&empty[s], consumers);
   }
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");

@@ -129,6 +129,9 @@ export const SM90_FP8_INSTANCES = Object.freeze(
   ),
 );
 
+/** Largest M whose K-major A scales the kernel reads itself (see launchSm90Fp8Gemm). */
+const K_MAJOR_SCALES_MAX_M = 256;
+
 /** Split-K tile counters live as long as the runtime: zeroed once, re-armed by the kernel itself. */
 const counters = new WeakMap<CudaRuntime, { ptr: DevicePtr; count: number }>();
 const COUNTER_SLOTS = 4096;
@@ -181,16 +184,22 @@ export function launchSm90Fp8Gemm(
   const useSplit = cfg.splitK > 1 && tiles <= COUNTER_SLOTS;
   const splitK = useSplit ? cfg.splitK : 1;
 
-  // Scales in the layouts the kernel reads: A per row, MN-major [kb][rows] through TMA; B K-major
-  // [ceil(N/128)][kb]. Scales that already have them are read in place; the others are gathered on the device
-  // (each gather is one more launch and allocation on the host's hot path).
-  const nb = cdiv(n, 128);
+  // A scales: MN-major per-row ones with TMA-legal strides are the TMA source, K-major per-row ones are read by
+  // a producer warp of the kernel; only the rest (per-128-row blocks, odd strides) are gathered on the device
+  // into MN-major [kb][rows] — one more launch and allocation on the host's hot path.
   const temps: { ptr: DevicePtr; dispose(): void }[] = [];
   const gather = () => rt.getKernel({ file: SM90_FILE, name: 'sm90_scale_gather', arch: 'sm_90a' });
   const [asr, asc] = args.aScale.strides;
   const aDirect = aScaleReadInPlace(rt, args.aScale, plan.granularity[0], m, kb);
-  let mapSfa: ReturnType<CudaRuntime['tensorMap']>;
-  if (aDirect) {
+  // K-major per-row A scales of small problems (M <= 256, where host launch time matters most): a producer
+  // warp of the kernel reads them, no TMA map and no gather launch. Its loads touch one 32-byte sector per row
+  // and K block (vs 4 bytes by TMA from the MN-major copy), so large M keeps the gather.
+  const aKMajor =
+    !aDirect && plan.granularity[0] === 1 && (kb <= 1 || asc === 1) && m <= K_MAJOR_SCALES_MAX_M;
+  let mapSfa: ReturnType<CudaRuntime['tensorMap']> | null = null;
+  if (aKMajor) {
+    // the kernel takes the pointer and row stride instead (see the launch below)
+  } else if (aDirect) {
     // [kb, m] view with row stride `asc`: TMA zero-fills the rows of a tile past m.
     mapSfa = rt.tensorMap({
       ptr: rt.tensorAddress(args.aScale, 'gemmFp8NtGroupwise.aScale'),
@@ -220,6 +229,9 @@ export function launchSm90Fp8Gemm(
     });
     mapSfa = rt.tensorMap({ ptr: aScaleMn.ptr, dtype: 'f32', shape: [kb, mPad], box: [1, cfg.blockM] });
   }
+  // B scales: the math threads read K-major [ceil(N/128)][kb] in place; another layout (MN-major) is gathered.
+  // (Reading them through both strides in the kernel made one instantiation spill.)
+  const nb = cdiv(n, 128);
   const [bsr, bsc] = args.bScale.strides;
   let sfbPtr: DevicePtr;
   if ((kb <= 1 || bsc === 1) && (nb <= 1 || bsr === kb)) {
@@ -287,7 +299,7 @@ export function launchSm90Fp8Gemm(
     args: [
       mapA,
       mapB,
-      mapSfa,
+      mapSfa ?? mapA, // unused by the kernel when the A scales are K-major
       sfbPtr,
       out,
       args.outputScale ?? 0n,
@@ -298,6 +310,8 @@ export function launchSm90Fp8Gemm(
       { i32: k },
       { i64: m > 1 ? out.strides[0] : n }, // the output's row stride (a view may be padded)
       { i32: splitK },
+      aKMajor ? args.aScale : 0n,
+      { i64: m > 1 ? asr : kb },
     ],
   });
   // Stream-ordered caching allocator: later work on the stream comes after this launch, so the temporaries
