@@ -13,6 +13,11 @@
 #ifndef KERNEL_SRC  // (an older copy of the kernel for A/B runs)
 #define KERNEL_SRC "../../packages/backend-cuda/kernels/sm90/fp8_gemm_sm90.cu"
 #endif
+// The kernel's trailing arguments after split_k: the K-major A-scale pointer and row stride (null: the A scales
+// come from the TMA map `ms`, as here). A GK_BASE build of an older kernel without them defines it empty.
+#ifndef KERNEL_EXTRA_ARGS
+#define KERNEL_EXTRA_ARGS , (const float*)nullptr, 0L
+#endif
 #include KERNEL_SRC
 #ifndef EPI_SMEM_BYTES
 #define EPI_SMEM_BYTES 0
@@ -88,7 +93,8 @@ extern "C" int CAT(gk_, LAUNCH_NAME)(const void* a, const void* b, const float* 
       max_clusters = 132 / CLUSTER;
   }
   if (CLUSTER > 1 && (int)cfg.gridDim.x > max_clusters * CLUSTER) cfg.gridDim = dim3((unsigned)(max_clusters * CLUSTER));
-  cudaError_t ce = cudaLaunchKernelEx(&cfg, KERNEL_NAME, ma, mb, ms, sfb, out, out_scale, ws, counters, M, N, K, ldd, split_k);
+  cudaError_t ce = cudaLaunchKernelEx(&cfg, KERNEL_NAME, ma, mb, ms, sfb, out, out_scale, ws, counters, M, N, K, ldd,
+                                      split_k KERNEL_EXTRA_ARGS);
   if (ce == cudaSuccess) ce = cudaGetLastError();
   return ce == cudaSuccess ? 0 : 1000 + (int)ce;
 }

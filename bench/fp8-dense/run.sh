@@ -16,7 +16,7 @@ if [ -z "${GK_FP8_LIB:-}" ]; then
   if [ -n "${GK_BASE:-}" ]; then
     for t in "${TILES[@]}"; do
       read -r tag bm bn _ cl <<<"$t"
-      specs+=("${tag}_base $bm $bn $(python3 -c "print(min(8, (227 * 1024 - 2112) // ($bm * 132 + $bn * 128)))") $cl -DKERNEL_SRC=\"$GK_BASE\"")
+      specs+=("${tag}_base $bm $bn $(python3 -c "print(min(8, (227 * 1024 - 2112) // ($bm * 132 + $bn * 128)))") $cl -DKERNEL_SRC=\"$GK_BASE\" -DKERNEL_EXTRA_ARGS=")
     done
   fi
   bash build.sh "$GK_FP8_LIB" "${specs[@]}"
