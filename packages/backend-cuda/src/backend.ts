@@ -14,6 +14,7 @@ import {
   Tensor,
 } from '@gemmkit/core';
 import { kernels as opKernels } from './ops/index.js';
+import { launchSm90BmmFp8, sm90BmmFp8Applies } from './ops/sm90/bmm-fp8-sm90.js';
 import { tryBmmFp8, tryBmmFp16 } from './runtime/blas-ops.js';
 import { cudaRuntimeOf, registerRuntime } from './runtime/registry.js';
 import { type CudaOptions, CudaRuntime } from './runtime/runtime.js';
@@ -53,7 +54,12 @@ function withFallback<K extends OpName>(
 export function buildKernelTable(): KernelTable {
   const table: Record<string, unknown> = { ...opKernels };
   table.bmmFp16 = withFallback('bmmFp16', (k, p, a) => tryBmmFp16(rtOf, p, a, k), opKernels.bmmFp16);
-  table.bmmFp8 = withFallback('bmmFp8', (k, p, a) => tryBmmFp8(rtOf, p, a, k), opKernels.bmmFp8);
+  const bmmFp8 = withFallback('bmmFp8', (k, p, a) => tryBmmFp8(rtOf, p, a, k), opKernels.bmmFp8);
+  // Small M, short K on Hopper: the block-scaled sm90 kernel beats cuBLASLt's per-tensor FP8 GEMM there.
+  table.bmmFp8 = ((plan, args, kctx) =>
+    sm90BmmFp8Applies(rtOf(kctx), plan, args)
+      ? launchSm90BmmFp8(rtOf(kctx), kctx, plan, args)
+      : bmmFp8(plan, args, kctx)) as KernelFn<'bmmFp8'>;
   return table as KernelTable;
 }
 

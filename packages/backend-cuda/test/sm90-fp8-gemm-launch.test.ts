@@ -1,6 +1,8 @@
-import { Tensor } from '@gemmkit/core';
+import { contracts, Tensor } from '@gemmkit/core';
 import { describe, expect, it } from 'vitest';
-import { runOp } from './recording-runtime.js';
+import { buildKernelTable } from '../src/backend.js';
+import { sm90BmmFp8Applies } from '../src/ops/sm90/bmm-fp8-sm90.js';
+import { recordingBackend, runOp } from './recording-runtime.js';
 
 // gemmFp8NtGroupwise on sm_90a reads scales that already have the kernel's layouts in place (one launch per
 // call instead of three: the host launch cost of issue 4); every other layout is gathered first.
@@ -113,5 +115,55 @@ describe('sm90 FP8 GEMM launch arguments (recording runtime)', () => {
       weightScale: h('f32', [256, 2]),
     });
     expect(p.launches.map((l) => l.name)).not.toContain('fp8_gemm_sm90');
+  });
+});
+
+describe('bmmFp8 on the sm90 kernel at small M and short K (recording runtime)', () => {
+  const bmm = (m: number, k: number, extra: Record<string, unknown> = {}, arch = 'sm_90a') => {
+    const f = recordingBackend(arch);
+    const args = {
+      a: h('e4m3', [1, m, k]),
+      b: h('e4m3', [1, 256, k]).transpose(1, 2),
+      aScale: h('f32', [1]),
+      bScale: h('f32', [1]),
+      outDtype: 'bf16',
+      ...extra,
+    };
+    const plan = contracts.bmmFp8.validate(args as never, 'fast');
+    const out = buildKernelTable().bmmFp8(plan, args as never, f.kctx as never);
+    return { ...f, args, out };
+  };
+
+  it('per-tensor scales broadcast into the block-scale gathers; B read through its K-contiguous view', () => {
+    const r = bmm(64, 512);
+    const gemm = r.launches.filter((l) => l.name === 'fp8_gemm_sm90');
+    expect(gemm).toHaveLength(1);
+    const gathers = r.launches.filter((l) => l.name === 'sm90_scale_gather');
+    expect(gathers).toHaveLength(2);
+    for (const g of gathers) expect([g.args[6], g.args[7]]).toEqual([{ i64: 0 }, { i64: 0 }]);
+    const mapB = r.maps.find((o) => o.ptr === r.address(r.args.b as Tensor)) as Record<string, unknown>;
+    expect(mapB.shape).toEqual([256, 512]);
+  });
+
+  it('per-row scales keep their row stride; M > 128, K > 2048, batches and other archs stay on cuBLASLt', () => {
+    const row = bmm(64, 512, { aScale: h('f32', [1, 64]), scaleGranularity: [1, -1, -1] });
+    const g = row.launches.find((l) => l.name === 'sm90_scale_gather' && l.args[0] !== undefined);
+    expect(g?.args.slice(6, 8)).toEqual([{ i64: 1 }, { i64: 0 }]);
+    const applies = (m: number, k: number, arch = 'sm_90a', batch = 1) => {
+      const args = {
+        a: h('e4m3', [batch, m, k]),
+        b: h('e4m3', [batch, 256, k]).transpose(1, 2),
+        aScale: h('f32', [1]),
+        bScale: h('f32', [1]),
+        outDtype: 'bf16' as const,
+      };
+      const f = recordingBackend(arch);
+      return sm90BmmFp8Applies(f.rt, contracts.bmmFp8.validate(args as never, 'fast'), args as never);
+    };
+    expect(applies(128, 2048)).toBe(true);
+    expect(applies(129, 512)).toBe(false);
+    expect(applies(64, 2176)).toBe(false);
+    expect(applies(64, 512, 'sm_89')).toBe(false);
+    expect(applies(64, 512, 'sm_90a', 2)).toBe(false);
   });
 });
