@@ -130,7 +130,8 @@ describe('bmmFp8 on the sm90 kernel at small M and short K (recording runtime)',
       ...extra,
     };
     const plan = contracts.bmmFp8.validate(args as never, 'fast');
-    const out = buildKernelTable().bmmFp8(plan, args as never, f.kctx as never);
+    const kernel = buildKernelTable().bmmFp8 as NonNullable<ReturnType<typeof buildKernelTable>['bmmFp8']>;
+    const out = kernel(plan, args as never, f.kctx as never);
     return { ...f, args, out };
   };
 
