@@ -24,6 +24,9 @@ export const SM90_BMM_FP8_MAX_K = 2048;
 
 export function sm90BmmFp8Applies(rt: CudaRuntime, plan: BmmFp8Plan, args: BmmFp8Args): boolean {
   return (
+    // Opt-in until a GPU run has checked this route (conformance + scripts/gpu-tier-bmm-route.mjs): it was
+    // written after the 2026-12-06 session's last device call. Then it becomes the default.
+    process.env.GEMMKIT_SM90_BMM_FP8 === '1' &&
     rt.device.arch === 'sm_90a' &&
     process.env.GEMMKIT_CUDA_SM90 !== '0' &&
     plan.batch === 1 &&

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // bmmFp8's Hopper route vs cuBLASLt on the same GPU (the rule in src/ops/sm90/bmm-fp8-sm90.ts): times
-// per-tensor-scaled bmmFp8 at small M in this process — run it twice, once with GEMMKIT_CUDA_SM90=0
-// (cuBLASLt) — and checks the result against the cpu backend each time.
-//   node gpu-bmm-fp8-route.mjs [--out file.json]      (from the GPU bundle's app/)
+// per-tensor-scaled bmmFp8 at small M in this process — run it twice, with GEMMKIT_SM90_BMM_FP8=1 (the route
+// is opt-in until verified) and with GEMMKIT_CUDA_SM90=0 (cuBLASLt) — and checks M = 16 against the cpu
+// backend. `bash scripts/gpu-tier.sh --all` runs both (step bmm-route) plus bmmFp8's conformance on the route.
+//   node gpu-tier-bmm-route.mjs [--out file.json]      (from the GPU bundle's app/)
 import { writeFileSync } from 'node:fs';
 import { cpu } from '@gemmkit/backend-cpu';
 import { cuda } from '@gemmkit/backend-cuda';
@@ -10,7 +11,12 @@ import { calcDiff, createContext, randn, tensorFrom } from '@gemmkit/core';
 
 const argv = process.argv.slice(2);
 const outFile = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined;
-const route = process.env.GEMMKIT_CUDA_SM90 === '0' ? 'cuBLASLt' : 'default (sm90 where the rule applies)';
+const route =
+  process.env.GEMMKIT_CUDA_SM90 === '0'
+    ? 'cuBLASLt'
+    : process.env.GEMMKIT_SM90_BMM_FP8 === '1'
+      ? 'sm90 where the rule applies'
+      : 'default';
 const gk = await createContext({ backends: [cuda(), cpu()], validate: 'fast' });
 const be = gk.get('cuda');
 const rows = [];
