@@ -3,14 +3,18 @@
 // per-tensor-scaled bmmFp8 at small M in this process — run it twice, with GEMMKIT_SM90_BMM_FP8=1 (the route
 // is opt-in until verified) and with GEMMKIT_CUDA_SM90=0 (cuBLASLt) — and checks M = 16 against the cpu
 // backend. `bash scripts/gpu-tier.sh --all` runs both (step bmm-route) plus bmmFp8's conformance on the route.
-//   node gpu-tier-bmm-route.mjs [--out file.json]      (from the GPU bundle's app/)
+//   node gpu-tier-bmm-route.mjs [--out file.json] [--shapes NxK,...] [--ms 1,16]   (from the GPU bundle's app/)
+// Each shape's first call is synced and logged before it is timed, so a hang names its launch.
 import { writeFileSync } from 'node:fs';
 import { cpu } from '@gemmkit/backend-cpu';
 import { cuda } from '@gemmkit/backend-cuda';
 import { calcDiff, createContext, randn, tensorFrom } from '@gemmkit/core';
 
 const argv = process.argv.slice(2);
-const outFile = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined;
+const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const outFile = opt('--out');
+const onlyShapes = opt('--shapes')?.split(',');
+const onlyMs = opt('--ms')?.split(',').map(Number);
 const route =
   process.env.GEMMKIT_CUDA_SM90 === '0'
     ? 'cuBLASLt'
@@ -26,7 +30,8 @@ for (const [n, k] of [
   [7168, 2048],
   [4096, 7168],
 ]) {
-  for (const m of [1, 16, 64, 128]) {
+  if (onlyShapes && !onlyShapes.includes(`${n}x${k}`)) continue;
+  for (const m of onlyMs ?? [1, 16, 64, 128]) {
     const host = {
       a: randn('e4m3', [1, m, k], 1),
       b: randn('e4m3', [1, n, k], 2).transpose(1, 2),
@@ -39,6 +44,8 @@ for (const [n, k] of [
     );
     args.b = gk.to(randn('e4m3', [1, n, k], 2), 'cuda').transpose(1, 2); // moved dense, viewed K-contiguous
     const out = gk.run('bmmFp8', args, { backend: 'cuda' });
+    await be.sync();
+    console.log(`  first call M=${m} N=${n} K=${k} done`);
     // The float64 cpu reference only at M = 16 (the conformance suite covers the rest).
     const diff = m === 16 ? calcDiff(await out.toHost(), gk.run('bmmFp8', host, { backend: 'cpu' })) : null;
     const calls = 200;

@@ -198,6 +198,18 @@ if (!argv.includes('--no-fixed')) {
   };
   const mapOpts = { tensor: x, box: [64, 64], swizzle: '128B' };
   const spec = { file: 'moe_ops.cu', name: 'gk_moe_gather', defines: {} };
+  // cuBLASLt's own host cost: the runtime's GEMM with a cached plan (plan key + one cublasLtMatmul), no op layer.
+  const ltArgs = {
+    op: 'bmmFp16',
+    batch: 1,
+    m: 64,
+    n: 64,
+    k: 64,
+    a: { ptr: rt.tensorAddress(x, 'x'), dtype: 'bf16', strides: [4096, 64, 1] },
+    b: { ptr: rt.tensorAddress(x, 'x'), dtype: 'bf16', strides: [4096, 1, 64] },
+    out: { ptr: rt.tensorAddress(o, 'o'), dtype: 'bf16' },
+    stream: rt.ffiStream,
+  };
   const fixed = {
     'FFI round trip (cuStreamQuery)': () => rt.driver.streamQuery(rt.stream),
     'kernel.launch, 7 args (no-op kernel)': () => noop.launch(launchArgs),
@@ -205,6 +217,7 @@ if (!argv.includes('--no-fixed')) {
     'backend.empty + dispose (Tensor + CudaStorage)': () => be.empty('bf16', [64, 128]).dispose(),
     'rt.tensorMap (cache hit)': () => rt.tensorMap(mapOpts),
     'rt.getKernel (cache hit)': () => rt.getKernel({ ...spec }),
+    'rt.blas.run bf16 1x64x64x64 (cached plan, one cublasLtMatmul)': () => rt.blas.run(ltArgs),
   };
   console.log('fixed costs:');
   for (const [name, f] of Object.entries(fixed)) {
