@@ -48,7 +48,7 @@ static int encode(TmaDesc* out, CUtensorMapDataType dt, unsigned long long inner
 }
 
 static int stages_for() {
-  const int per_stage = BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4;
+  const int per_stage = BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4 + 16;  // + the B scales of the stage
   int s = (227 * 1024 - 2048 - 64 - EPI_SMEM_BYTES) / per_stage;
   return s > 8 ? 8 : s;
 }
@@ -64,7 +64,7 @@ extern "C" int CAT(gk_, LAUNCH_NAME)(const void* a, const void* b, const float* 
   if ((e = encode(&mb, CU_TENSOR_MAP_DATA_TYPE_UINT8, K, N, K, 128, BLOCK_N / CLUSTER, true, b))) return e;
   if ((e = encode(&ms, CU_TENSOR_MAP_DATA_TYPE_FLOAT32, mpad, kb, (unsigned long long)mpad * 4, BLOCK_M, 1, false, sfa_mn)))
     return e;
-  size_t smem = (size_t)STAGES * (BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4) + EPI_SMEM_BYTES + 2 * STAGES * 8 + 1024;
+  size_t smem = (size_t)STAGES * (BLOCK_M * 128 + BLOCK_N * 128 + BLOCK_M * 4 + 16) + EPI_SMEM_BYTES + 2 * STAGES * 8 + 1024;
   static bool attr = false;
   if (!attr) {
     cudaError_t ce = cudaFuncSetAttribute(KERNEL_NAME, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);

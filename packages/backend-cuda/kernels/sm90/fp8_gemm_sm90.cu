@@ -85,6 +85,12 @@ static_assert(CLUSTER == 1, "the grouped modes run without clusters");
 #ifndef SFB_AHEAD  // load the B scales one K block earlier (experiment)
 #define SFB_AHEAD 0
 #endif
+#ifndef SFB_SMEM  // dense: a producer warp puts each K block's B scales into its pipeline stage (see below)
+#define SFB_SMEM (MODE == 0)
+#endif
+#if SFB_SMEM && (MODE != 0 || SFB_AHEAD)
+#error "SFB_SMEM is for the dense mode, instead of SFB_AHEAD"
+#endif
 #if MODE != 0 && (EPI_SMEM || EARLY_ISSUE)
 #error "the grouped modes keep their own epilogue and tile order"
 #endif
@@ -105,6 +111,8 @@ static_assert(CLUSTER == 1, "the grouped modes run without clusters");
 #else
 #define EPI_SMEM_BYTES 0
 #endif
+// The B scales of each stage (two 128-column blocks' worth, padded to 16 bytes to keep the staging aligned).
+#define SFB_SMEM_BYTES (SFB_SMEM ? STAGES * 16 : 0)
 
 static_assert(BLOCK_M == 64 || BLOCK_M == 128, "BLOCK_M is 64 or 128");
 static_assert(BLOCK_N == 64 || BLOCK_N == 128 || BLOCK_N == 192, "BLOCK_N is 64, 128 or 192");
@@ -310,7 +318,10 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
   float* smem_sfb = smem_sfa + STAGES * BLOCK_M;
   unsigned char* smem_epi = (unsigned char*)(smem_sfb + STAGES * BLOCK_N);
 #else
-  unsigned char* smem_epi = (unsigned char*)(smem_sfa + STAGES * BLOCK_M);  // EPI_SMEM_BYTES
+  // SFB_SMEM_BYTES of per-stage B scales, then EPI_SMEM_BYTES of staging
+  float* smem_sfbs = smem_sfa + STAGES * BLOCK_M;
+  unsigned char* smem_epi = (unsigned char*)smem_sfbs + SFB_SMEM_BYTES;
+  (void)smem_sfbs;
 #endif
   u64* full_bar = (u64*)(smem_epi + EPI_SMEM_BYTES);
   u64* empty_bar = full_bar + STAGES;
@@ -334,9 +345,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     tma_prefetch_desc(&map_sfb);
 #endif
     // Empty: one arrive per math warp of every CTA the stage is shared with. Full: the TMA thread, plus the 32
-    // lanes of the A-scale warp when the scales are K-major.
+    // lanes of the A-scale warp when the scales are K-major, plus lane 0 of the B-scale warp (SFB_SMEM).
 #if MODE == 0
-    const u32 producers = sfa_k != nullptr ? 1 + 32 : 1;
+    const u32 producers = 1 + (sfa_k != nullptr ? 32 : 0) + (SFB_SMEM ? 1 : 0);
 #else
     const u32 producers = 1;
 #endif
@@ -464,6 +475,47 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         }
       }
     }
+#if SFB_SMEM
+    else if (tid >= NUM_MATH_THREADS + 64 && tid < NUM_MATH_THREADS + 96) {
+      // The B-scale warp: puts the tile's one or two B scales of each K block into the stage; lane 0 arrives on
+      // the full barrier after its stores. Read by the math threads from global memory instead, each K block
+      // waited on a load that missed L2 every 32 K blocks (13.5 % of the samples of 4096x7168x16384) and, at
+      // small M where a K block is a few wgmmas, on that load's latency every K block. The lanes load 32 K
+      // blocks' scales at once and hand them out by shuffle, up to STAGES K blocks ahead of the math threads.
+      const int lane = tid % 32;
+      const int num_sb_blk = (N + 127) / 128;
+      int stage = 0;
+      u32 phase = 0;
+      for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
+        int mb, nb, split;
+        tile_coords(tile, mb, nb, split);
+        const int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+        const int blk0 = nb * BLOCK_N / 128;
+        const float* r0 = sfb + (long)blk0 * num_k_blocks;
+        const float* r1 = sfb + (long)min(blk0 + 1, num_sb_blk - 1) * num_k_blocks;
+        float b0_batch = 0.f, b1_batch = 0.f;
+        for (int kb = kb0; kb < kb1; ++kb) {
+          if ((kb - kb0) % 32 == 0) {
+            const int kl = min(kb + lane, kb1 - 1);
+            b0_batch = __ldg(r0 + kl);
+            b1_batch = __ldg(r1 + kl);
+          }
+          const float b0 = __shfl_sync(0xffffffffu, b0_batch, (kb - kb0) % 32);
+          const float b1 = __shfl_sync(0xffffffffu, b1_batch, (kb - kb0) % 32);
+          mbar_wait(&empty_bar[stage], phase ^ 1);
+          if (lane == 0) {
+            smem_sfbs[stage * 4 + 0] = b0;
+            smem_sfbs[stage * 4 + 1] = b1;
+            mbar_arrive(&full_bar[stage]);
+          }
+          if (++stage == STAGES) {
+            stage = 0;
+            phase ^= 1;
+          }
+        }
+      }
+    }
+#endif
 #endif
 #if MODE != 0
     // An idle producer thread of CTA 0 checks the index data once and raises the status flags.
@@ -529,8 +581,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       const int kn = min(kb + 1, num_k_blocks - 1);
       nb0 = __ldg(rows.r0 + kn);
       nb1 = __ldg(rows.r1 + kn);
-#elif MODE == 3
-      (void)first, (void)kb, (void)rows;  // per-column B scales come through shared memory (see finish)
+#elif MODE == 3 || SFB_SMEM
+      (void)first, (void)kb, (void)rows;  // the B scales come through shared memory (see finish / read_sa)
 #else
       (void)first;
       sc.b0 = __ldg(rows.r0 + kb);
@@ -538,6 +590,13 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #endif
       sc.stage = stage;
       mbar_wait(&full_bar[stage], phase);
+#if SFB_SMEM
+      {
+        const float2 b = *(const float2*)(smem_sfbs + stage * 4);  // what the B-scale warp put in the stage
+        sc.b0 = b.x;
+        sc.b1 = b.y;
+      }
+#endif
       if (++stage == STAGES) {
         stage = 0;
         phase ^= 1;
@@ -560,6 +619,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       const float* sa = smem_sfa + sc.stage * BLOCK_M;
       sc.a0 = sa[row_in_tile];
       sc.a1 = sa[row_in_tile + 8];
+
     };
     // One K block's wgmmas into `p` and its scales.
     auto issue = [&](float* p, int kb, Scales& sc, const SfbRows& rows, bool first = false) {
@@ -709,6 +769,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         if (lane == 0) mbar_arrive(&empty_bar[sc.stage]);
         (void)split_col;
 #else
+        const float sb0 = sc.b0, sb1 = sc.b1;
         if (lane == 0) {
           mbar_arrive(&empty_bar[sc.stage]);
 #if MULTICAST
@@ -718,7 +779,7 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         }
 #pragma unroll
         for (int j = 0; j < BLOCK_N / 8; ++j) {
-          const float sb = (j * 8 < split_col) ? sc.b0 : sc.b1;
+          const float sb = (j * 8 < split_col) ? sb0 : sb1;
           const float s0 = sc.a0 * sb, s1 = sc.a1 * sb;
           acc[4 * j + 0] += s0 * p[4 * j + 0];
           acc[4 * j + 1] += s0 * p[4 * j + 1];

@@ -23,9 +23,12 @@ function cdiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);
 }
 
-/** Pipeline depth that fits the 227 KiB of shared memory (capped at 8), next to `reserved` other bytes. */
-export function stagesFor(blockM: number, blockN: number, reserved = 0): number {
-  const perStage = blockM * 128 + blockN * 128 + blockM * 4;
+/**
+ * Pipeline depth that fits the 227 KiB of shared memory (capped at 8), next to `reserved` other bytes and
+ * `extraPerStage` more bytes in each stage.
+ */
+export function stagesFor(blockM: number, blockN: number, reserved = 0, extraPerStage = 0): number {
+  const perStage = blockM * 128 + blockN * 128 + blockM * 4 + extraPerStage;
   return Math.min(8, Math.floor((SMEM_LIMIT - 2048 - 64 - reserved) / perStage));
 }
 
@@ -37,9 +40,12 @@ export function epilogueSmemBytes(blockM: number, blockN: number, outKind: numbe
   return blockM * (blockN * (outKind === 2 ? 1 : 2) + 16);
 }
 
-/** Pipeline depth of the dense kernel (the staging takes its share of shared memory). */
+/** The dense kernel's B scales of each stage (SFB_SMEM_BYTES / STAGES in the kernel). */
+export const DENSE_SFB_STAGE_BYTES = 16;
+
+/** Pipeline depth of the dense kernel (the staging and the per-stage B scales take their share). */
 export function denseStagesFor(blockM: number, blockN: number, outKind: number): number {
-  return stagesFor(blockM, blockN, epilogueSmemBytes(blockM, blockN, outKind));
+  return stagesFor(blockM, blockN, epilogueSmemBytes(blockM, blockN, outKind), DENSE_SFB_STAGE_BYTES);
 }
 
 /**
@@ -287,7 +293,7 @@ export function launchSm90Fp8Gemm(
   if (ws) temps.push(ws);
   const threads = (cfg.blockM / 64 + 1) * 128;
   const sharedBytes =
-    cfg.stages * (cfg.blockM * 128 + cfg.blockN * 128 + cfg.blockM * 4) +
+    cfg.stages * (cfg.blockM * 128 + cfg.blockN * 128 + cfg.blockM * 4 + DENSE_SFB_STAGE_BYTES) +
     epilogueSmemBytes(cfg.blockM, cfg.blockN, outKind) +
     2 * cfg.stages * 8 +
     1024;
