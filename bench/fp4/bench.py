@@ -4,8 +4,11 @@ dequantized weights and FP8 blockwise torch._scaled_mm, same data, same GPU, sam
 Run on the GPU host through bench/fp4/run.sh (it builds the launcher library first).
 Writes <out>/<gpu>-fp4-<date>.json in the format of shared/design/BENCH_RESULTS.md and prints a table last.
 """
-import ctypes, datetime, json, math, os, statistics, subprocess
+import ctypes, sys, datetime, json, math, os, statistics, subprocess
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from gpu_timing import timeit  # noqa: E402  (device time per call; see its docstring)
 
 torch.backends.cuda.matmul.allow_tf32 = False
 dev = torch.device('cuda')
@@ -81,26 +84,6 @@ def run_ours(cfg, st, out, M, N, K, a_fp4, mx=False, tag=None):
                  COUNTERS.data_ptr(), rx, ry, K, split, min(units, NUM_SMS), torch.cuda.current_stream().cuda_stream)
     if r != 0:
         raise RuntimeError(f'launch {tag} failed: {r}')
-
-
-def timeit(fns, min_batch_us=300.0, batches=15):
-    """Median time per call (us) over batches of calls, rotating through `fns` (one per input set)."""
-    for f in fns:
-        f()
-    torch.cuda.synchronize()
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    s.record(); fns[0](); e.record(); torch.cuda.synchronize()
-    one = max(s.elapsed_time(e) * 1000, 1.0)
-    reps = max(len(fns), int(math.ceil(min_batch_us / one)))
-    times = []
-    for _ in range(batches):
-        s.record()
-        for i in range(reps):
-            fns[i % len(fns)]()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e) * 1000 / reps)
-    return statistics.median(times)
 
 
 def calc_diff(x, y):

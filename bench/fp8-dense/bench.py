@@ -6,6 +6,9 @@ Writes <out>/<gpu>-fp8-dense-<date>.json in the format of shared/design/BENCH_RE
 import ctypes, json, math, os, statistics, subprocess, sys, time, datetime
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from gpu_timing import timeit  # noqa: E402  (device time per call; see its docstring)
+
 torch.backends.cuda.matmul.allow_tf32 = False
 dev = torch.device('cuda')
 props = torch.cuda.get_device_properties(0)
@@ -54,26 +57,6 @@ def run_ours(cfg, a, b, sfa_mn, sfb, out, M, N, K):
                                    torch.cuda.current_stream().cuda_stream)
     if r != 0:
         raise RuntimeError(f'launch failed: {r}')
-
-
-def timeit(fns, min_batch_us=300.0, batches=15):
-    """Median time per call (us) over batches of calls, rotating through `fns` (one per input set)."""
-    for f in fns:
-        f()
-    torch.cuda.synchronize()
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    s.record(); fns[0](); e.record(); torch.cuda.synchronize()
-    one = max(s.elapsed_time(e) * 1000, 1.0)
-    reps = max(len(fns), int(math.ceil(min_batch_us / one)))
-    times = []
-    for _ in range(batches):
-        s.record()
-        for i in range(reps):
-            fns[i % len(fns)]()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e) * 1000 / reps)
-    return statistics.median(times)
 
 
 def calc_diff(x, y):
@@ -251,7 +234,8 @@ def main():
                   f"diff={diff:.1e} pass={ok}", flush=True)
             del sets, outs, ab, bb
     doc = dict(suite='fp8-dense', gpu=gpu, driver=driver, cuda=torch.version.cuda, torch=torch.__version__,
-               commit=commit, date=date, ceilings=ceilings, results=results)
+               commit=commit, date=date, ceilings=ceilings, results=results,
+               timing='device time: each batch queued behind a spin kernel (bench/common/gpu_timing.py)')
     path = os.path.join(out_dir, f'{short}-fp8-dense-{date}.json')
     with open(path, 'w') as f:
         json.dump(doc, f, indent=1)

@@ -5,8 +5,11 @@ Run on the GPU host through bench/indexer/run.sh (it builds the launcher library
 $OUT/<gpu>-indexer-<date>.json (format of shared/design/BENCH_RESULTS.md), rewritten after every case so a run
 cut short still leaves its rows, and prints a table last.
 """
-import ctypes, datetime, json, math, os, statistics, subprocess, time
+import ctypes, sys, datetime, json, math, os, statistics, subprocess, time
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from gpu_timing import timeit  # noqa: E402  (device time per call; see its docstring)
 
 T0 = time.time()
 BUDGET_S = float(os.environ.get('GK_BUDGET_S', '175'))  # stop starting new cases after this many seconds
@@ -35,26 +38,6 @@ def stream():
 
 def cdiv(a, b):
     return (a + b - 1) // b
-
-
-def timeit(fns, min_batch_us=300.0, batches=15):
-    """Median time per call (us) over batches of calls, rotating through `fns`."""
-    for f in fns:
-        f()
-    torch.cuda.synchronize()
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    s.record(); fns[0](); e.record(); torch.cuda.synchronize()
-    one = max(s.elapsed_time(e) * 1000, 1.0)
-    reps = max(len(fns), int(math.ceil(min_batch_us / one)))
-    times = []
-    for _ in range(batches):
-        s.record()
-        for i in range(reps):
-            fns[i % len(fns)]()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e) * 1000 / reps)
-    return statistics.median(times)
 
 
 def calc_diff(x, y):

@@ -13,6 +13,9 @@ here, as in bench/fp8-dense; the contiguous block-list kernel is inside the timi
 import ctypes, datetime, json, math, os, random, statistics, subprocess, sys, time, traceback
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common'))
+from gpu_timing import timeit  # noqa: E402  (device time per call; see its docstring)
+
 T0 = float(os.environ.get('GK_T0', time.time()))
 BUDGET_S = float(os.environ.get('GK_BUDGET_S', '200'))  # stop starting new shapes after this (the caller's limit)
 dev = torch.device('cuda')
@@ -51,26 +54,6 @@ def stream():
 def check(r, what):
     if r != 0:
         raise RuntimeError(f'{what} failed: {r}')
-
-
-def timeit(fns, min_batch_us=300.0, batches=15):
-    """Median time per call (us) over batches of calls, rotating through `fns` (one per input set)."""
-    for f in fns:
-        f()
-    torch.cuda.synchronize()
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    s.record(); fns[0](); e.record(); torch.cuda.synchronize()
-    one = max(s.elapsed_time(e) * 1000, 1.0)
-    reps = max(len(fns), int(math.ceil(min_batch_us / one)))
-    times = []
-    for _ in range(batches):
-        s.record()
-        for i in range(reps):
-            fns[i % len(fns)]()
-        e.record()
-        torch.cuda.synchronize()
-        times.append(s.elapsed_time(e) * 1000 / reps)
-    return statistics.median(times)
 
 
 def calc_diff(x, y):
