@@ -13,10 +13,10 @@
 #ifndef KERNEL_SRC  // (an older copy of the kernel for A/B runs)
 #define KERNEL_SRC "../../packages/backend-cuda/kernels/sm90/fp8_gemm_sm90.cu"
 #endif
-// The kernel's trailing arguments after split_k: the K-major A-scale pointer and row stride (null: the A scales
+// The kernel's trailing arguments after split_k: the strided A-scale pointer and strides (null: the A scales
 // come from the TMA map `ms`, as here). A GK_BASE build of an older kernel without them defines it empty.
 #ifndef KERNEL_EXTRA_ARGS
-#define KERNEL_EXTRA_ARGS , (const float*)nullptr, 0L
+#define KERNEL_EXTRA_ARGS , (const float*)nullptr, 0L, 0L, (long)kb, 1L
 #endif
 #include KERNEL_SRC
 #ifndef EPI_SMEM_BYTES

@@ -56,7 +56,7 @@ export function buildKernelTable(): KernelTable {
   table.bmmFp16 = withFallback('bmmFp16', (k, p, a) => tryBmmFp16(rtOf, p, a, k), opKernels.bmmFp16);
   const bmmFp8 = withFallback('bmmFp8', (k, p, a) => tryBmmFp8(rtOf, p, a, k), opKernels.bmmFp8);
   // Small M, short K on Hopper: the block-scaled sm90 kernel beats cuBLASLt's per-tensor FP8 GEMM there
-  // (opt-in for now: GEMMKIT_SM90_BMM_FP8=1, see sm90BmmFp8Applies).
+  // (see sm90BmmFp8Applies; GEMMKIT_CUDA_SM90=0 turns every sm90 kernel off).
   table.bmmFp8 = ((plan, args, kctx) =>
     sm90BmmFp8Applies(rtOf(kctx), plan, args)
       ? launchSm90BmmFp8(rtOf(kctx), kctx, plan, args)

@@ -1,11 +1,14 @@
 import { contracts, Tensor } from '@gemmkit/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildKernelTable } from '../src/backend.js';
 import { sm90BmmFp8Applies } from '../src/ops/sm90/bmm-fp8-sm90.js';
 import { recordingBackend, runOp } from './recording-runtime.js';
 
-// gemmFp8NtGroupwise on sm_90a reads scales that already have the kernel's layouts in place (one launch per
-// call instead of three: the host launch cost of issue 4); every other layout is gathered first.
+// gemmFp8NtGroupwise on sm_90a reads its scales in place (one launch per call instead of three: the host launch
+// cost of issue 4): MN-major A scales by TMA, K-major or K-broadcast per-row A scales (M <= 256) and every B-scale
+// layout through their strides by the kernel's scale warps. Other A scales (per 128 rows, odd MN-major strides,
+// M > 256) are gathered.
+// Kernel arguments 13-17: A-scale pointer (or 0n), its row and K strides, the B scales' block-row and K strides.
 
 const h = (dtype: Parameters<typeof Tensor.host>[0], shape: number[]) => Tensor.host(dtype, shape);
 /** [rows, cols] f32 stored column after column with column stride `ld` (MN-major). */
@@ -32,7 +35,7 @@ function run(m: number, aScale: Tensor, bScale: Tensor, granularity?: [number, n
 }
 
 describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
-  it('MN-major per-row A scales with a 16-byte column stride are the TMA source; MN-major B scales are gathered', () => {
+  it('MN-major per-row A scales with a 16-byte column stride are the TMA source; MN-major B scales are read in place', () => {
     const m = 100;
     const aScale = mnMajor(m, 3, 104);
     const bScale = mnMajor(2, 3, 4);
@@ -40,12 +43,12 @@ describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
     expect(sfaMap.ptr).toBe(r.address(aScale));
     expect(sfaMap.shape).toEqual([3, m]);
     expect(sfaMap.strides).toEqual([104, 1]);
-    expect(gathers).toHaveLength(1); // B into K-major
-    expect(gathers[0].args[0]).toBe(bScale);
-    expect(gemm.args[3]).toBe(gathers[0].args[1]);
+    expect(gathers).toHaveLength(0);
+    expect(gemm.args[3]).toBe(r.address(bScale));
+    expect(gemm.args.slice(16)).toEqual([{ i64: 1 }, { i64: 4 }]);
   });
 
-  it('K-major scales: B read in place, A read by the kernel through its pointer and row stride (one launch)', () => {
+  it('K-major scales: B read in place, A read by the kernel through its pointer and strides (one launch)', () => {
     const aScale = new Tensor('f32', [100, 3], Tensor.host('f32', [100 * 5]).storage, [5, 1], 0);
     const bScale = h('f32', [2, 3]);
     const { r, gemm, gathers } = run(100, aScale, bScale);
@@ -53,8 +56,7 @@ describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
     expect(r.launches).toHaveLength(1);
     expect(gemm.args[3]).toBe(r.address(bScale));
     expect(gemm.args[13]).toBe(aScale);
-    expect(gemm.args[14]).toEqual({ i64: 5 });
-    expect(gemm.args).toHaveLength(15);
+    expect(gemm.args.slice(14)).toEqual([{ i64: 5 }, { i64: 1 }, { i64: 3 }, { i64: 1 }]);
   });
 
   it('K-major A scales of M > 256 are gathered into MN-major for TMA (per-row loads would cost L2 sectors)', () => {
@@ -73,8 +75,9 @@ describe('sm90 FP8 GEMM scales read in place (recording runtime)', () => {
   it('MN-major A scales with a column stride of no whole 16 bytes, or per 128 rows, are gathered', () => {
     const odd = mnMajor(100, 3, 102);
     const a = run(100, odd, mnMajor(2, 3, 2));
-    expect(a.gathers.map((g) => g.args[0])).toContain(odd);
+    expect(a.gathers.map((g) => g.args[0])).toEqual([odd]);
     expect(a.sfaMap.ptr).not.toBe(a.r.address(odd));
+    expect(a.gemm.args[13]).toBe(0n);
     const blocks = h('f32', [1, 3]);
     const b = run(100, blocks, h('f32', [2, 3]), [128, 128, 128]);
     expect(b.gathers.map((g) => g.args[0])).toEqual([blocks]);
@@ -119,13 +122,6 @@ describe('sm90 FP8 GEMM launch arguments (recording runtime)', () => {
 });
 
 describe('bmmFp8 on the sm90 kernel at small M and short K (recording runtime)', () => {
-  beforeEach(() => {
-    process.env.GEMMKIT_SM90_BMM_FP8 = '1';
-  });
-  afterEach(() => {
-    delete process.env.GEMMKIT_SM90_BMM_FP8;
-  });
-
   const bmm = (m: number, k: number, extra: Record<string, unknown> = {}, arch = 'sm_90a') => {
     const f = recordingBackend(arch);
     const args = {
@@ -142,21 +138,20 @@ describe('bmmFp8 on the sm90 kernel at small M and short K (recording runtime)',
     return { ...f, args, out };
   };
 
-  it('per-tensor scales broadcast into the block-scale gathers; B read through its K-contiguous view', () => {
+  it('per-tensor scales are broadcast (zero strides) to the scale warps: one launch; B read through its K-contiguous view', () => {
     const r = bmm(64, 512);
-    const gemm = r.launches.filter((l) => l.name === 'fp8_gemm_sm90');
-    expect(gemm).toHaveLength(1);
-    const gathers = r.launches.filter((l) => l.name === 'sm90_scale_gather');
-    expect(gathers).toHaveLength(2);
-    for (const g of gathers) expect([g.args[6], g.args[7]]).toEqual([{ i64: 0 }, { i64: 0 }]);
+    expect(r.launches.map((l) => l.name)).toEqual(['fp8_gemm_sm90']);
+    const gemm = r.launches[0];
+    expect(gemm.args[3]).toBe(r.address(r.args.bScale as Tensor));
+    expect(gemm.args.slice(14)).toEqual([{ i64: 0 }, { i64: 0 }, { i64: 0 }, { i64: 0 }]);
     const mapB = r.maps.find((o) => o.ptr === r.address(r.args.b as Tensor)) as Record<string, unknown>;
     expect(mapB.shape).toEqual([256, 512]);
   });
 
   it('per-row scales keep their row stride; M > 128, K > 2048, batches and other archs stay on cuBLASLt', () => {
     const row = bmm(64, 512, { aScale: h('f32', [1, 64]), scaleGranularity: [1, -1, -1] });
-    const g = row.launches.find((l) => l.name === 'sm90_scale_gather' && l.args[0] !== undefined);
-    expect(g?.args.slice(6, 8)).toEqual([{ i64: 1 }, { i64: 0 }]);
+    expect(row.launches.map((l) => l.name)).toEqual(['fp8_gemm_sm90']);
+    expect(row.launches[0].args.slice(14, 16)).toEqual([{ i64: 1 }, { i64: 0 }]);
     const applies = (m: number, k: number, arch = 'sm_90a', batch = 1) => {
       const args = {
         a: h('e4m3', [batch, m, k]),
@@ -173,7 +168,5 @@ describe('bmmFp8 on the sm90 kernel at small M and short K (recording runtime)',
     expect(applies(64, 2176)).toBe(false);
     expect(applies(64, 512, 'sm_89')).toBe(false);
     expect(applies(64, 512, 'sm_90a', 2)).toBe(false);
-    delete process.env.GEMMKIT_SM90_BMM_FP8; // opt-in until verified on a GPU
-    expect(applies(128, 2048)).toBe(false);
   });
 });

@@ -1,8 +1,10 @@
 // Hopper (sm_90a) FP8 block-scaled GEMM: D[M,N] = sum_kb (A_kb · B_kb^T) · sfa[m,kb] · sfb[n/128,kb].
 //
 // A: e4m3 [M, K] K-major.  B: e4m3 [N, K] K-major (the "NT" layout).
-// sfa: f32 1x128 scales, MN-major and TMA-aligned: [ceil(K/128)][Mpad] with Mpad % 4 == 0.
-// sfb: f32 128x128 scales, K-major [ceil(N/128)][ceil(K/128)].
+// sfa: f32 1x128 scales, MN-major and TMA-aligned: [ceil(K/128)][Mpad] with Mpad % 4 == 0 — or, dense mode,
+//      per-row scales K-major or broadcast over K (sfa_k, read by a producer warp).
+// sfb: f32 128x128 scales [ceil(N/128)][ceil(K/128)]: dense mode through any strides (sfb_ld, sfb_kld), the
+//      grouped modes K-major.
 //
 // Structure (see docs/fp8-gemm-sm90.md):
 //  * warp specialization: NUM_MATH_WG math warpgroups (64 rows of the tile each) + 1 producer warpgroup whose
@@ -294,10 +296,13 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
                 const float* __restrict__ out_scale, float* __restrict__ split_ws, int* __restrict__ split_counters,
                 int M, int N, int K, long ldd, int split_k
 #if MODE == 0
-                // K-major per-row A scales [M][sfa_ld], filled into the stages by a producer warp (see below);
-                // null: the MN-major scales of map_sfa, by TMA
+                // Per-row A scales at sfa_k[row * sfa_ld + kb * sfa_kld] (sfa_kld 1 or 0; sfa_ld any, 0
+                // broadcasts), filled into the stages by a producer warp (see below); null: the MN-major
+                // scales of map_sfa, by TMA.
+                // The B scales at sfb[n_block * sfb_ld + kb * sfb_kld] (read by the B-scale warp, SFB_SMEM;
+                // without it the math threads read them K-major: sfb_ld = ceil(K/128), sfb_kld = 1).
                 ,
-                const float* __restrict__ sfa_k, long sfa_ld
+                const float* __restrict__ sfa_k, long sfa_ld, long sfa_kld, long sfb_ld, long sfb_kld
 #endif
 #if MODE != 0
                 // grouped: index data (m_indices / masked_m), the block list of the contiguous mode, E, the
@@ -448,8 +453,9 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     }
 #if MODE == 0
     else if (sfa_k != nullptr && tid >= NUM_MATH_THREADS + 32 && tid < NUM_MATH_THREADS + 64) {
-      // K-major A scales: TMA cannot fetch one 4-byte column per row (its boxes are >= 16 bytes wide), and a
-      // gather kernel to MN-major is one more launch per call (host time). This warp walks the same tiles and
+      // Per-row A scales, K-major (the contract's default) or broadcast over K (bmmFp8's per-tensor / per-row
+      // scales): TMA cannot fetch one 4-byte column per row (its boxes are >= 16 bytes wide), and a gather
+      // kernel to MN-major is one more launch per call (host time). This warp walks the same tiles and
       // K blocks as the TMA thread and fills each stage's BLOCK_M scales with plain loads (0 past M); every
       // lane arrives on the stage's full barrier after its own stores.
       const int lane = tid % 32;
@@ -462,10 +468,14 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         for (int kb = kb0; kb < kb1; ++kb) {
           mbar_wait(&empty_bar[stage], phase ^ 1);
           float* dst = smem_sfa + stage * BLOCK_M;
+          // sfa_kld is 1 (K-major, the contract's default) or 0 (one scale per row for every K block: bmmFp8's
+          // broadcast per-tensor / per-row scales); any other stride is gathered by the launcher. (A general
+          // K stride here pushed the 128x128 instantiation into spills.)
+          const int kk = sfa_kld == 0 ? 0 : kb;
 #pragma unroll
           for (int r = lane; r < BLOCK_M; r += 32) {
             const int row = mb * BLOCK_M + r;
-            dst[r] = row < M ? __ldg(sfa_k + (long)row * sfa_ld + kb) : 0.0f;
+            dst[r] = row < M ? __ldg(sfa_k + (long)row * sfa_ld + kk) : 0.0f;
           }
           mbar_arrive(&full_bar[stage]);
           if (++stage == STAGES) {
@@ -491,14 +501,14 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
         tile_coords(tile, mb, nb, split);
         const int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
         const int blk0 = nb * BLOCK_N / 128;
-        const float* r0 = sfb + (long)blk0 * num_k_blocks;
-        const float* r1 = sfb + (long)min(blk0 + 1, num_sb_blk - 1) * num_k_blocks;
+        // 32-bit element offsets of the tile's two scale rows (the producer warps run on 40 registers)
+        const int o0 = blk0 * (int)sfb_ld, o1 = min(blk0 + 1, num_sb_blk - 1) * (int)sfb_ld;
         float b0_batch = 0.f, b1_batch = 0.f;
         for (int kb = kb0; kb < kb1; ++kb) {
           if ((kb - kb0) % 32 == 0) {
             const int kl = min(kb + lane, kb1 - 1);
-            b0_batch = __ldg(r0 + kl);
-            b1_batch = __ldg(r1 + kl);
+            b0_batch = __ldg(sfb + o0 + kl * (int)sfb_kld);
+            b1_batch = __ldg(sfb + o1 + kl * (int)sfb_kld);
           }
           const float b0 = __shfl_sync(0xffffffffu, b0_batch, (kb - kb0) % 32);
           const float b1 = __shfl_sync(0xffffffffu, b1_batch, (kb - kb0) % 32);

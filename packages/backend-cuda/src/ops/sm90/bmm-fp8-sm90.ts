@@ -16,17 +16,14 @@ import { launchSm90Fp8Gemm } from './fp8-gemm-sm90.js';
  * kernel and cuBLASLt's per-tensor FP8 GEMM on the same data: at M ≤ 128 and K ≤ 2048 this kernel took
  * 0.45–0.82x of cuBLASLt's time on every shape (split-K and 64-row tiles fill the SMs; cuBLASLt's small-M
  * kernels do not). Larger K or M stay on cuBLASLt (K = 16384: 0.8–0.93x the other way; M ≥ 4096: 0.7–0.8x).
- * The per-tensor / per-row scales become block scales by broadcasting (zero strides): the kernel's scale
- * gather expands them, so the math is the same product with an exact f32 promotion every 128 of K.
+ * The per-tensor / per-row scales become block scales by broadcasting (zero strides) that the kernel's scale
+ * warps read in place (one launch), so the math is the same product with an exact f32 promotion every 128 of K.
  */
 export const SM90_BMM_FP8_MAX_M = 128;
 export const SM90_BMM_FP8_MAX_K = 2048;
 
 export function sm90BmmFp8Applies(rt: CudaRuntime, plan: BmmFp8Plan, args: BmmFp8Args): boolean {
   return (
-    // Opt-in until a GPU run has checked this route (conformance + scripts/gpu-tier-bmm-route.mjs): it was
-    // written after the 2026-12-06 session's last device call. Then it becomes the default.
-    process.env.GEMMKIT_SM90_BMM_FP8 === '1' &&
     rt.device.arch === 'sm_90a' &&
     process.env.GEMMKIT_CUDA_SM90 !== '0' &&
     plan.batch === 1 &&

@@ -135,8 +135,8 @@ export const SM90_FP8_INSTANCES = Object.freeze(
   ),
 );
 
-/** Largest M whose K-major A scales the kernel reads itself (see launchSm90Fp8Gemm). */
-const K_MAJOR_SCALES_MAX_M = 256;
+/** Largest M whose K-major (or K-broadcast) per-row A scales the kernel reads itself. */
+const WARP_A_SCALES_MAX_M = 256;
 
 /** Split-K tile counters live as long as the runtime: zeroed once, re-armed by the kernel itself. */
 const counters = new WeakMap<CudaRuntime, { ptr: DevicePtr; count: number }>();
@@ -190,21 +190,24 @@ export function launchSm90Fp8Gemm(
   const useSplit = cfg.splitK > 1 && tiles <= COUNTER_SLOTS;
   const splitK = useSplit ? cfg.splitK : 1;
 
-  // A scales: MN-major per-row ones with TMA-legal strides are the TMA source, K-major per-row ones are read by
-  // a producer warp of the kernel; only the rest (per-128-row blocks, odd strides) are gathered on the device
-  // into MN-major [kb][rows] — one more launch and allocation on the host's hot path.
+  // A scales: MN-major per-row ones with TMA-legal strides are the TMA source; per-row ones that are K-major
+  // (the contract's default) or broadcast over K (bmmFp8) are read by a producer warp of the kernel up to
+  // M = 256; only the rest (per-128-row blocks, other strides, larger M) are gathered on the device into
+  // MN-major [kb][rows] — one more launch and allocation on the host's hot path.
   const temps: { ptr: DevicePtr; dispose(): void }[] = [];
-  const gather = () => rt.getKernel({ file: SM90_FILE, name: 'sm90_scale_gather', arch: 'sm_90a' });
   const [asr, asc] = args.aScale.strides;
   const aDirect = aScaleReadInPlace(rt, args.aScale, plan.granularity[0], m, kb);
-  // K-major per-row A scales of small problems (M <= 256, where host launch time matters most): a producer
-  // warp of the kernel reads them, no TMA map and no gather launch. Its loads touch one 32-byte sector per row
-  // and K block (vs 4 bytes by TMA from the MN-major copy), so large M keeps the gather.
-  const aKMajor =
-    !aDirect && plan.granularity[0] === 1 && (kb <= 1 || asc === 1) && m <= K_MAJOR_SCALES_MAX_M;
+  // Per-row A scales of small problems (M <= 256, where host launch time matters most): a producer warp of
+  // the kernel reads them, no TMA map and no gather launch. Its loads touch one 32-byte sector per row and K
+  // block (vs 4 bytes by TMA from the MN-major copy), so large M keeps the gather.
+  const aByWarp =
+    !aDirect &&
+    plan.granularity[0] === 1 &&
+    m <= WARP_A_SCALES_MAX_M &&
+    (kb <= 1 || asc === 1 || asc === 0);
   let mapSfa: ReturnType<CudaRuntime['tensorMap']> | null = null;
-  if (aKMajor) {
-    // the kernel takes the pointer and row stride instead (see the launch below)
+  if (aByWarp) {
+    // the kernel takes the pointer and strides instead (see the launch below)
   } else if (aDirect) {
     // [kb, m] view with row stride `asc`: TMA zero-fills the rows of a tile past m.
     mapSfa = rt.tensorMap({
@@ -217,7 +220,7 @@ export function launchSm90Fp8Gemm(
   } else {
     const aScaleMn = rt.alloc(kb * mPad * 4);
     temps.push(aScaleMn);
-    gather().launch({
+    rt.getKernel({ file: SM90_FILE, name: 'sm90_scale_gather', arch: 'sm_90a' }).launch({
       grid: [cdiv(mPad * kb, 256), 1, 1],
       block: [256, 1, 1],
       args: [
@@ -235,34 +238,9 @@ export function launchSm90Fp8Gemm(
     });
     mapSfa = rt.tensorMap({ ptr: aScaleMn.ptr, dtype: 'f32', shape: [kb, mPad], box: [1, cfg.blockM] });
   }
-  // B scales: the math threads read K-major [ceil(N/128)][kb] in place; another layout (MN-major) is gathered.
-  // (Reading them through both strides in the kernel made one instantiation spill.)
-  const nb = cdiv(n, 128);
+  // B scales: the kernel's B-scale warp reads them in place through their strides (any major mode).
   const [bsr, bsc] = args.bScale.strides;
-  let sfbPtr: DevicePtr;
-  if ((kb <= 1 || bsc === 1) && (nb <= 1 || bsr === kb)) {
-    sfbPtr = rt.tensorAddress(args.bScale, 'gemmFp8NtGroupwise.bScale');
-  } else {
-    const bScaleK = rt.alloc(nb * kb * 4);
-    temps.push(bScaleK);
-    gather().launch({
-      grid: [cdiv(nb * kb, 256), 1, 1],
-      block: [256, 1, 1],
-      args: [
-        args.bScale,
-        bScaleK.ptr,
-        { i32: nb },
-        { i32: nb },
-        { i32: kb },
-        { i32: 1 },
-        { i64: bsr },
-        { i64: bsc },
-        { i64: kb },
-        { i64: 1 },
-      ],
-    });
-    sfbPtr = bScaleK.ptr;
-  }
+  const sfbPtr = rt.tensorAddress(args.bScale, 'gemmFp8NtGroupwise.bScale');
 
   const aPtr = rt.tensorAddress(args.a, 'gemmFp8NtGroupwise.a');
   const bPtr = rt.tensorAddress(args.b, 'gemmFp8NtGroupwise.b');
@@ -305,7 +283,7 @@ export function launchSm90Fp8Gemm(
     args: [
       mapA,
       mapB,
-      mapSfa ?? mapA, // unused by the kernel when the A scales are K-major
+      mapSfa ?? mapA, // unused by the kernel when its warp reads the A scales
       sfbPtr,
       out,
       args.outputScale ?? 0n,
@@ -316,8 +294,11 @@ export function launchSm90Fp8Gemm(
       { i32: k },
       { i64: m > 1 ? out.strides[0] : n }, // the output's row stride (a view may be padded)
       { i32: splitK },
-      aKMajor ? args.aScale : 0n,
-      { i64: m > 1 ? asr : kb },
+      aByWarp ? args.aScale : 0n,
+      { i64: asr },
+      { i64: kb <= 1 ? 1 : asc }, // 1 or 0 when the warp reads them (its K stride)
+      { i64: bsr },
+      { i64: bsc },
     ],
   });
   // Stream-ordered caching allocator: later work on the stream comes after this launch, so the temporaries
