@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Host cost of launching an op from Node on the CUDA backend (issue: < 10 µs per launch). Small problems, so
-// the GPU never limits the loop; 500 calls per batch stay far below the driver's launch queue depth. Reports
-// the median over batches of host µs per call, with validate 'fast' (the production setting) and 'full'
-// (host-side index checks; reads device index data back, so it syncs), and with / without a given `out`.
+// Host cost of launching an op from Node on the CUDA backend (issue: < 10 µs per launch). Small problems in
+// short batches (CALLS enqueued, then a sync): the launch queue never fills, so a kernel slower on the device
+// than its launch on the host does not stall the loop (500-call batches did on the 2026-12-06 H100 run: the
+// sm90 GEMM's launches carry ~0.5 KB of parameters each, and those batches read 16 µs/call where the host
+// cost was a few µs). Reports the median over batches of host µs per call (wall, and the process's CPU time),
+// with validate 'fast' (the production setting) and 'full' (host-side index checks; reads device index data
+// back, so it syncs), and with / without a given `out`.
 //
 //   node gpu-tier-launch.mjs [--out launch.json]     (from the GPU bundle, like gpu-tier-run.mjs)
 import { writeFileSync } from 'node:fs';
@@ -11,8 +14,8 @@ import { createContext, randn, Tensor, tensorFrom } from '@gemmkit/core';
 const argv = process.argv.slice(2);
 const outFile = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : undefined;
 const BACKEND = argv.includes('--backend') ? argv[argv.indexOf('--backend') + 1] : 'cuda';
-const CALLS = 500;
-const BATCHES = 7;
+const CALLS = 50;
+const BATCHES = 61;
 
 const workloads = {
   'bmmFp16 bf16 1x64x64x64 (cuBLASLt)': () => ({
@@ -93,16 +96,21 @@ for (const [validate, record] of [
       }
       await be.sync();
       const perCall = [];
+      const cpuPerCall = [];
       for (let b = 0; b < BATCHES; b++) {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         for (let i = 0; i < CALLS; i++) {
           const r = gk.run(op, callArgs, { backend: BACKEND });
           if (!withOut) release(r);
         }
         perCall.push(((performance.now() - t0) * 1000) / CALLS);
+        const c = process.cpuUsage(c0);
+        cpuPerCall.push((c.user + c.system) / CALLS);
         await be.sync();
       }
       const hostUs = median(perCall);
+      const cpuUs = median(cpuPerCall);
       if (!record) continue;
       rows.push({
         op,
@@ -110,10 +118,11 @@ for (const [validate, record] of [
         validate,
         out: withOut ? 'given' : 'allocated',
         hostUs,
+        cpuUs,
         batches: perCall,
       });
       console.log(
-        `${hostUs.toFixed(2).padStart(8)} µs/call  validate=${validate.padEnd(4)} out=${withOut ? 'given    ' : 'allocated'}  ${name}`,
+        `${hostUs.toFixed(2).padStart(8)} µs/call (cpu ${cpuUs.toFixed(2).padStart(6)})  validate=${validate.padEnd(4)} out=${withOut ? 'given    ' : 'allocated'}  ${name}`,
       );
     }
   }
