@@ -164,7 +164,7 @@ def main():
             # offline tuning table: every candidate config
             tune = {}
             tune_bad = {}  # candidates whose result is wrong (diff, NaN)
-            for tag in TAGS:
+            for tag in (TAGS if os.environ.get('GK_TUNE', '1') != '0' else []):  # GK_TUNE=0: no tuning table
                 bm, bn, cl = int(tag.split('_')[0][2:]), int(tag.split('_')[1][2:]), int(tag.split('_')[2][1:])
                 variant = tag.split('_', 3)[3] if tag.count('_') >= 3 else ''
                 if M > 64 and bm == 64:
