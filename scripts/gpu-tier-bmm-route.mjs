@@ -15,10 +15,7 @@ const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : unde
 const outFile = opt('--out');
 const onlyShapes = opt('--shapes')?.split(',');
 const onlyMs = opt('--ms')?.split(',').map(Number);
-const route =
-  process.env.GEMMKIT_CUDA_SM90 === '0'
-    ? 'cuBLASLt'
-    : 'sm90 where the rule applies';
+const route = process.env.GEMMKIT_CUDA_SM90 === '0' ? 'cuBLASLt' : 'sm90 where the rule applies';
 const gk = await createContext({ backends: [cuda(), cpu()], validate: 'fast' });
 const be = gk.get('cuda');
 const rows = [];

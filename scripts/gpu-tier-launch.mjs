@@ -18,7 +18,7 @@ const CALLS = 50;
 const BATCHES = 61;
 
 const workloads = {
-  'bmmFp16 bf16 1x64x64x64 (cuBLASLt)': () => ({
+  'bmmFp16 bf16 1x64x64x64': () => ({
     a: randn('bf16', [1, 64, 64], 1),
     b: randn('bf16', [1, 64, 64], 2),
     outDtype: 'bf16',
@@ -46,7 +46,7 @@ const workloads = {
   }),
 };
 const OPS = {
-  'bmmFp16 bf16 1x64x64x64 (cuBLASLt)': 'bmmFp16',
+  'bmmFp16 bf16 1x64x64x64': 'bmmFp16',
   'mmFp8 e4m3 64x64x64': 'mmFp8',
   'gemmFp8NtGroupwise 64x256x256 (sm90 on Hopper)': 'gemmFp8NtGroupwise',
   'quantPerTokenFp8 bf16 64x256': 'quantPerTokenFp8',

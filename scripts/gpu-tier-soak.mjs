@@ -60,7 +60,9 @@ for (const [n, k] of SHAPES) {
     let diff = a.length === b.length && a.length > 0 ? 0 : -1;
     for (let i = 0; i < a.length && diff >= 0; i++) if (a[i] !== b[i]) diff++;
     if (diff !== 0) bad++;
-    console.log(`${op} M=${m} N=${n} K=${k}: ${calls} calls, ${us.toFixed(1)} µs/call, differing bytes ${diff}`);
+    console.log(
+      `${op} M=${m} N=${n} K=${k}: ${calls} calls, ${us.toFixed(1)} µs/call, differing bytes ${diff}`,
+    );
   }
 }
 await gk.dispose();

@@ -64,7 +64,7 @@ function fakeDriver() {
 const WORKLOADS = [
   {
     op: 'bmmFp16',
-    name: 'bmmFp16 bf16 1x64x64x64 (cuBLASLt)',
+    name: 'bmmFp16 bf16 1x64x64x64',
     make: () => ({ a: randn('bf16', [1, 64, 64], 1), b: randn('bf16', [1, 64, 64], 2), outDtype: 'bf16' }),
     transposed: ['b'],
   },

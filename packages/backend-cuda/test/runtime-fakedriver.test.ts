@@ -47,7 +47,7 @@ beforeAll(async () => {
   };
   liveAllocs = fake.func('int fake_live_allocs()');
   ctx = await createContext({
-    backends: [cuda({ env, cacheDir: join(dir, 'cache'), stagingBytes: 4096 }), cpu()],
+    backends: [cuda({ env, cacheDir: join(dir, 'cache'), stagingBytes: 4096, blasMinMacs: 0 }), cpu()],
   });
   rt = cudaRuntimeOf(ctx.get('cuda'));
 }, 60_000);
@@ -327,7 +327,9 @@ describe('cuBLASLt ops on a fake cuBLASLt', () => {
   let lastMatmul: () => bigint[];
   beforeAll(async () => {
     lt = await createContext({
-      backends: [cuda({ env: { ...env, GEMMKIT_CUBLASLT: lib }, cacheDir: join(dir, 'cache') })],
+      backends: [
+        cuda({ env: { ...env, GEMMKIT_CUBLASLT: lib }, cacheDir: join(dir, 'cache'), blasMinMacs: 0 }),
+      ],
     });
     const koffi = createRequire(import.meta.url)('koffi');
     const f = koffi.load(lib).func('void fake_last_matmul(void *out)');
@@ -376,6 +378,31 @@ describe('cuBLASLt ops on a fake cuBLASLt', () => {
     expect(m[13]).toBe(24n);
     expect(m.slice(25, 27)).toEqual([1000n, 1000n]);
   });
+
+  it('problems up to blasMinMacs multiply-adds (default 128^3) skip cuBLASLt for the CUDA kernels', async () => {
+    const d = await createContext({
+      backends: [cuda({ env: { ...env, GEMMKIT_CUBLASLT: lib }, cacheDir: join(dir, 'cache') })],
+    });
+    try {
+      const on = (t: Tensor) => moveView(d, t, 'cuda');
+      const gemm = (m: number) =>
+        d.ops.bmmFp16({
+          a: on(Tensor.host('bf16', [1, m, 128])),
+          b: on(Tensor.host('bf16', [1, 128, 128])),
+          outDtype: 'bf16',
+        });
+      const before = lastMatmul();
+      const launches = lastLaunch();
+      gemm(128); // 128^3: at the default threshold
+      expect(lastMatmul()).toEqual(before);
+      expect(lastLaunch()).not.toEqual(launches);
+      gemm(129); // above it: cuBLASLt
+      expect(lastMatmul()).not.toEqual(before);
+      expect(cudaRuntimeOf(d.get('cuda')).blasMinMacs).toBe(128 ** 3);
+    } finally {
+      await d.dispose();
+    }
+  }, 180_000);
 
   it('falls back to the CUDA kernels when cuBLASLt has no algorithm', () => {
     const before = lastMatmul();

@@ -30,6 +30,14 @@ function discard(out: Tensor, given: Tensor | undefined, reason: string): string
   return reason;
 }
 
+/** Small problems are host-bound, and gemmkit's kernels launch faster than cuBLASLt (see DEFAULT_BLAS_MIN_MACS). */
+function tooSmall(rt: CudaRuntime, batch: number, m: number, n: number, k: number): string | null {
+  const macs = batch * m * n * k;
+  return macs > 0 && macs <= rt.blasMinMacs
+    ? `at most ${rt.blasMinMacs} multiply-adds: host-bound, where gemmkit's kernel launches faster`
+    : null;
+}
+
 /** null when cuBLASLt can be used (loaded lazily), else why not. */
 function blasMissing(rt: CudaRuntime): string | null {
   try {
@@ -47,6 +55,8 @@ export function tryBmmFp16(
   kctx: KernelContext,
 ): Tensor | string {
   const rt = rtOf(kctx);
+  const small = tooSmall(rt, plan.batch, plan.m, plan.n, plan.k);
+  if (small) return small;
   const missing = blasMissing(rt);
   if (missing) return missing;
   const out = outputFor(kctx, args.out, plan.outDtype, plan.outShape);
@@ -86,6 +96,8 @@ export function tryBmmFp8(
   if (plan.outDtype === 'e4m3') return 'the cuBLASLt path writes bf16/f16 only';
   if (plan.aDtype === 'e5m2' && plan.bDtype === 'e5m2') return 'cuBLASLt has no e5m2 x e5m2 GEMM';
   const rt = rtOf(kctx);
+  const small = tooSmall(rt, plan.batch, plan.m, plan.n, plan.k);
+  if (small) return small;
   const missing = blasMissing(rt);
   if (missing) return missing;
   const out = outputFor(kctx, args.out, plan.outDtype, plan.outShape);

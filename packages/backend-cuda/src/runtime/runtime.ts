@@ -38,8 +38,21 @@ export interface CudaOptions {
   stagingBytes?: number;
   /** cuBLASLt workspace (default 32 MiB). */
   blasWorkspaceBytes?: number;
+  /**
+   * Problems of at most this many multiply-adds skip cuBLASLt for gemmkit's own kernels (default
+   * DEFAULT_BLAS_MIN_MACS; 0 sends every problem cuBLASLt can take to it).
+   */
+  blasMinMacs?: number;
   env?: NodeJS.ProcessEnv;
 }
+
+/**
+ * Default `blasMinMacs`: at this size a GEMM call is bound by host time, and cuBLASLt's is the larger one —
+ * cublasLtMatmul alone took 9.0 µs of host time per call on the 2026-12-06 H100 host (launch-overhead.mjs
+ * --real, cached plan), a kernel launch through the driver 4.5 µs — while either kernel's device time at 128³
+ * is a few µs of launch latency and one tile.
+ */
+export const DEFAULT_BLAS_MIN_MACS = 128 * 128 * 128;
 
 /** JIT statistics, for the cold/warm measurements and tests. */
 export interface JitStats {
@@ -79,10 +92,14 @@ export class CudaRuntime implements KernelHost, StorageOwner {
   #blasWorkspace: CudaStorage | null = null;
   #disposed = false;
 
+  /** Problems up to this many multiply-adds run on gemmkit's kernels, not cuBLASLt (CudaOptions.blasMinMacs). */
+  readonly blasMinMacs: number;
+
   private constructor(driver: CudaDriver, device: DeviceInfo, options: CudaOptions) {
     this.driver = driver;
     this.device = device;
     this.#options = options;
+    this.blasMinMacs = options.blasMinMacs ?? DEFAULT_BLAS_MIN_MACS;
     this.context = driver.primaryCtxRetain(device.handle);
     try {
       driver.ctxSetCurrent(this.context);

@@ -201,10 +201,7 @@ export function launchSm90Fp8Gemm(
   // the kernel reads them, no TMA map and no gather launch. Its loads touch one 32-byte sector per row and K
   // block (vs 4 bytes by TMA from the MN-major copy), so large M keeps the gather.
   const aByWarp =
-    !aDirect &&
-    plan.granularity[0] === 1 &&
-    m <= WARP_A_SCALES_MAX_M &&
-    (kb <= 1 || asc === 1 || asc === 0);
+    !aDirect && plan.granularity[0] === 1 && m <= WARP_A_SCALES_MAX_M && (kb <= 1 || asc === 1 || asc === 0);
   let mapSfa: ReturnType<CudaRuntime['tensorMap']> | null = null;
   if (aByWarp) {
     // the kernel takes the pointer and strides instead (see the launch below)
