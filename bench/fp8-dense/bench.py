@@ -129,6 +129,15 @@ def main():
     ceilings = dict(hbmGBps=round(hbm, 1), fp8TFLOPS=round(fp8_peak, 1), bf16TFLOPS=round(bf16_peak, 1))
     print('ceilings', ceilings, flush=True)
 
+    path = os.path.join(out_dir, f'{short}-fp8-dense-{date}.json')
+
+    def write(results):
+        doc = dict(suite='fp8-dense', gpu=gpu, driver=driver, cuda=torch.version.cuda, torch=torch.__version__,
+                   commit=commit, date=date, ceilings=ceilings, results=results,
+                   timing='device time: each batch queued behind a spin kernel (bench/common/gpu_timing.py)')
+        with open(path, 'w') as f:
+            json.dump(doc, f, indent=1)
+
     nk = [(2112, 7168), (24576, 1536), (32768, 512), (7168, 16384), (4096, 7168), (7168, 2048)]
     ms = [int(m) for m in os.environ.get('GK_MS', '1,16,64,128,4096,8192').split(',')]
     results = []
@@ -229,16 +238,12 @@ def main():
                        tuningWrong=tune_bad)
             row['pass'] = row.pop('pass_')
             results.append(row)
+            write(results)  # after every shape: a run cut short still leaves its rows
             print(f"M={M:5d} N={N:5d} K={K:5d} cfg={cfg} ours={ours_us:9.2f}us {row['tflops']:7.1f}TF "
                   f"bw={row['bwFraction']:.2f} peer={peer.get('median_us') if peer else None} ratio={row['ratio']} "
                   f"diff={diff:.1e} pass={ok}", flush=True)
             del sets, outs, ab, bb
-    doc = dict(suite='fp8-dense', gpu=gpu, driver=driver, cuda=torch.version.cuda, torch=torch.__version__,
-               commit=commit, date=date, ceilings=ceilings, results=results,
-               timing='device time: each batch queued behind a spin kernel (bench/common/gpu_timing.py)')
-    path = os.path.join(out_dir, f'{short}-fp8-dense-{date}.json')
-    with open(path, 'w') as f:
-        json.dump(doc, f, indent=1)
+    write(results)
     print('wrote', path)
     print(f"\n{'M':>5} {'N':>6} {'K':>6} {'us':>9} {'TFLOPS':>7} {'bw%':>5} {'peer us':>9} {'ratio':>6} pass")
     for r in results:
