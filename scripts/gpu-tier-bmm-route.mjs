@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bmmFp8's Hopper route vs cuBLASLt on the same GPU (the rule in src/ops/sm90/bmm-fp8-sm90.ts): times
-// per-tensor-scaled bmmFp8 at small M in this process — run it twice, as is (the route where its rule applies)
-// and with GEMMKIT_CUDA_SM90=0 (cuBLASLt) — and checks M = 16 against the cpu
+// per-tensor-scaled bmmFp8 at small M in this process — run it twice, with GEMMKIT_SM90_BMM_FP8=1 (the opt-in
+// route) and with GEMMKIT_CUDA_SM90=0 (cuBLASLt) — and checks M = 16 against the cpu
 // backend. `bash scripts/gpu-tier.sh --all` runs both (step bmm-route) plus bmmFp8's conformance on the route.
 //   node gpu-tier-bmm-route.mjs [--out file.json] [--shapes NxK,...] [--ms 1,16]   (from the GPU bundle's app/)
 // Each shape's first call is synced and logged before it is timed, so a hang names its launch.
@@ -15,7 +15,12 @@ const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : unde
 const outFile = opt('--out');
 const onlyShapes = opt('--shapes')?.split(',');
 const onlyMs = opt('--ms')?.split(',').map(Number);
-const route = process.env.GEMMKIT_CUDA_SM90 === '0' ? 'cuBLASLt' : 'sm90 where the rule applies';
+const route =
+  process.env.GEMMKIT_CUDA_SM90 === '0'
+    ? 'cuBLASLt'
+    : process.env.GEMMKIT_SM90_BMM_FP8 === '1'
+      ? 'sm90 where the rule applies'
+      : 'default (cuBLASLt)';
 const gk = await createContext({ backends: [cuda(), cpu()], validate: 'fast' });
 const be = gk.get('cuda');
 const rows = [];

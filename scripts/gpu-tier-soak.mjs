@@ -4,7 +4,7 @@
 // are deterministic, so a difference means a race). Each shape is logged before it starts, so a hang names
 // its launch. Run it under a timeout: a deadlocked kernel never returns.
 //   node gpu-tier-soak.mjs --op gemmFp8NtGroupwise|bmmFp8 [--calls 400] [--shapes NxK,...] [--ms 1,16,64,128]
-// (from the GPU bundle's app/)
+// (from the GPU bundle's app/; bmmFp8 takes its opt-in Hopper route with GEMMKIT_SM90_BMM_FP8=1)
 import { cuda } from '@gemmkit/backend-cuda';
 import { createContext, randn, tensorFrom } from '@gemmkit/core';
 

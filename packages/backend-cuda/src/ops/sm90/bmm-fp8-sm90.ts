@@ -11,11 +11,14 @@ import { withDenseInputs } from '../dense-inputs.js';
 import { launchSm90Fp8Gemm } from './fp8-gemm-sm90.js';
 
 /**
- * bmmFp8 (per-tensor or per-row scales) on the Hopper block-scaled FP8 GEMM when that kernel is the faster
- * one. The rule comes from the H100 table of bench/results/h100-fp8-dense-2026-11-22-v2.json, which times this
- * kernel and cuBLASLt's per-tensor FP8 GEMM on the same data: at M ≤ 128 and K ≤ 2048 this kernel took
- * 0.45–0.82x of cuBLASLt's time on every shape (split-K and 64-row tiles fill the SMs; cuBLASLt's small-M
- * kernels do not). Larger K or M stay on cuBLASLt (K = 16384: 0.8–0.93x the other way; M ≥ 4096: 0.7–0.8x).
+ * bmmFp8 (per-tensor or per-row scales) on the Hopper block-scaled FP8 GEMM — an opt-in route
+ * (GEMMKIT_SM90_BMM_FP8=1), because on the measurements cuBLASLt is the faster one: bmmFp8 picks it.
+ * The H100 table of bench/results/h100-fp8-dense-2026-12-06.json times this kernel and cuBLASLt's per-tensor
+ * FP8 GEMM on the same data with device timing; cuBLASLt's took 0.43–1.0x of this kernel's time on all 36
+ * shapes (M = 1 … 8192). An earlier table (2026-11-22) had this kernel 1.2–2.2x faster at M ≤ 128, K ≤ 2048,
+ * but its small-M timings measured the benchmark host's launch rate, not the GPU (see bench/common/gpu_timing.py);
+ * the route was written from that table. It stays for the comparison (scripts/gpu-tier-bmm-route.mjs) and for
+ * GPUs where the answer may differ.
  * The per-tensor / per-row scales become block scales by broadcasting (zero strides) that the kernel's scale
  * warps read in place (one launch), so the math is the same product with an exact f32 promotion every 128 of K.
  */
@@ -24,6 +27,7 @@ export const SM90_BMM_FP8_MAX_K = 2048;
 
 export function sm90BmmFp8Applies(rt: CudaRuntime, plan: BmmFp8Plan, args: BmmFp8Args): boolean {
   return (
+    process.env.GEMMKIT_SM90_BMM_FP8 === '1' &&
     rt.device.arch === 'sm_90a' &&
     process.env.GEMMKIT_CUDA_SM90 !== '0' &&
     plan.batch === 1 &&
