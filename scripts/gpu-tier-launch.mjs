@@ -7,7 +7,7 @@
 // with validate 'fast' (the production setting) and 'full' (host-side index checks; reads device index data
 // back, so it syncs), and with / without a given `out`.
 //
-//   node gpu-tier-launch.mjs [--out launch.json]     (from the GPU bundle, like gpu-tier-run.mjs)
+//   node --expose-gc gpu-tier-launch.mjs [--out launch.json]     (from the GPU bundle, like gpu-tier-run.mjs)
 import { writeFileSync } from 'node:fs';
 import { createContext, randn, Tensor, tensorFrom } from '@gemmkit/core';
 
@@ -95,6 +95,9 @@ for (const [validate, record] of [
         if (!withOut) release(r);
       }
       await be.sync();
+      // A clean heap per measurement (node --expose-gc): garbage of the rounds before is not collected on this
+      // workload's time (the first recorded workload read 3-5 µs higher than the same path in a later round).
+      globalThis.gc?.();
       const perCall = [];
       const cpuPerCall = [];
       for (let b = 0; b < BATCHES; b++) {

@@ -73,7 +73,7 @@ if [ "$all" = 1 ]; then
   # The bench's own kills (each + 10 s grace) fit inside the step: the WebGPU part, then 50 s for the peer.
   step webgpu-bench 480 120 bash -c 'BENCH_S=$((STEP_S - 75)) PEER_S=50 bash bench/webgpu/run.sh'
   # Host µs per op launch (issue goal < 10 µs) and the fused MoE layer at Hopper size (vs cpu and float64).
-  step launch 90 30 bash -c 'cd "$1" && node gpu-tier-launch.mjs --out "$2/launch.json" 2>&1 | tee "$2/launch.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
+  step launch 90 30 bash -c 'cd "$1" && node --expose-gc gpu-tier-launch.mjs --out "$2/launch.json" 2>&1 | tee "$2/launch.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
   # bmmFp8's opt-in Hopper route (GEMMKIT_SM90_BMM_FP8=1): its conformance, then both routes timed (src/ops/sm90/bmm-fp8-sm90.ts).
   step bmm-route 120 40 bash -c 'mkdir -p "$2/bmm-route" && OUT="$2/bmm-route" GEMMKIT_SM90_BMM_FP8=1 bash scripts/gpu-tier.sh --only=conformance --ops=bmmFp8 --deadline-s=40 && cd "$1" && GEMMKIT_SM90_BMM_FP8=1 node gpu-tier-bmm-route.mjs --out "$2/bmm-route/sm90.json" && GEMMKIT_CUDA_SM90=0 node gpu-tier-bmm-route.mjs --out "$2/bmm-route/cublaslt.json"' _ "$APP" "$OUT"
   step moe-layer 150 45 bash -c 'cd "$1" && node gpu-tier-moe.mjs --backend cuda --out "$2/moe-layer.json" 2>&1 | tee "$2/moe-layer.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
