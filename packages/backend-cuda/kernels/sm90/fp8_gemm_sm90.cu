@@ -375,6 +375,13 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
     mb = (first_m + in_group % rows) * CLUSTER + (int)rank;
     nb = in_group / rows;
   };
+  // A dense tile's M and N block and its K-block range [kb0, kb1) (its split of K).
+  auto tile_span = [&](int tile, int& mb, int& nb, int& kb0, int& kb1) {
+    int split;
+    tile_coords(tile, mb, nb, split);
+    kb0 = split * kb_per_split;
+    kb1 = min(num_k_blocks, kb0 + kb_per_split);
+  };
 #if MODE == 3
   const GroupedSched sched{gidx, gmeta, num_groups, M, N, num_n_blocks, ldd, out_gstride, K};
 #elif MODE != 0
@@ -391,9 +398,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       u32 phase = 0;
 #if MODE == 0
       for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
-        int mb, nb, split;
-        tile_coords(tile, mb, nb, split);
-        int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+        int mb, nb, kb0, kb1;
+        tile_span(tile, mb, nb, kb0, kb1);
 #else
       GCursor cur{};
       GTile gt;
@@ -462,9 +468,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       int stage = 0;
       u32 phase = 0;
       for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
-        int mb, nb, split;
-        tile_coords(tile, mb, nb, split);
-        const int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+        int mb, nb, kb0, kb1;
+        tile_span(tile, mb, nb, kb0, kb1);
         for (int kb = kb0; kb < kb1; ++kb) {
           mbar_wait(&empty_bar[stage], phase ^ 1);
           float* dst = smem_sfa + stage * BLOCK_M;
@@ -497,9 +502,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
       int stage = 0;
       u32 phase = 0;
       for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
-        int mb, nb, split;
-        tile_coords(tile, mb, nb, split);
-        const int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+        int mb, nb, kb0, kb1;
+        tile_span(tile, mb, nb, kb0, kb1);
         const int blk0 = nb * BLOCK_N / 128;
         // 32-bit element offsets of the tile's two scale rows (the producer warps run on 40 registers)
         const int o0 = blk0 * (int)sfb_ld, o1 = min(blk0 + 1, num_sb_blk - 1) * (int)sfb_ld;
@@ -737,9 +741,8 @@ extern "C" __global__ void __launch_bounds__(NUM_THREADS, 1)
 #endif
 
     for (int tile = first_tile; tile < num_tiles; tile += tile_stride) {
-      int mb, nb, split;
-      tile_coords(tile, mb, nb, split);
-      int kb0 = split * kb_per_split, kb1 = min(num_k_blocks, kb0 + kb_per_split);
+      int mb, nb, kb0, kb1;
+      tile_span(tile, mb, nb, kb0, kb1);
       const SfbRows rows = sfb_rows(nb, 0);
 #else
     GCursor cur{};
