@@ -5,15 +5,19 @@ import { CudaStorage, type StorageOwner, safetyNet, sweepPendingStorages } from 
 // The leak safety net (FinalizationRegistry) registers storages lazily: only those still alive at the next sweep,
 // so an op output disposed in the same task never pays for a register + unregister pair.
 
-const owner = (): StorageOwner & { released: number } => ({
-  disposed: false,
-  released: 0,
-  release() {
-    this.released++;
-  },
-  readBack: async () => new Uint8Array(0),
-  readBackSync: () => new Uint8Array(0),
-});
+/** A stub runtime: counts released blocks; `disposed` is writable here (readonly in StorageOwner). */
+const owner = () => {
+  const o = {
+    disposed: false,
+    released: 0,
+    release() {
+      o.released++;
+    },
+    readBack: async () => new Uint8Array(0),
+    readBackSync: () => new Uint8Array(0),
+  };
+  return o satisfies StorageOwner;
+};
 const block = (i: number) => ({ ptr: BigInt(4096 * (i + 1)) as DevicePtr, size: 4096 });
 
 describe('CudaStorage safety net', () => {
