@@ -14,6 +14,7 @@ import { kernels } from '../src/ops/index.js';
 import { GEMM_TILES, gemmInstance, KERNEL_INSTANCES } from '../src/ops/instances.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
 import { registerRuntime } from '../src/runtime/registry.js';
+import { readSwitches } from '../src/runtime/switches.js';
 
 // Launcher tests without a GPU: a recording runtime stands in for CudaRuntime, tensors live on the host, and
 // every launch is checked against the instantiation list (so the compile tier covers it) and decoded.
@@ -39,6 +40,7 @@ function fakeBackend(arch = 'sm_90a') {
   } as unknown as Backend;
   const rt = {
     device: { arch },
+    switches: readSwitches(process.env),
     status: { arg: () => 0x5747n },
     tensorAddress: (t: Tensor) => {
       if (!ids.has(t.storage)) ids.set(t.storage, next++);

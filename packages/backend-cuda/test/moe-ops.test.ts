@@ -5,6 +5,7 @@ import { kernels } from '../src/ops/index.js';
 import { KERNEL_INSTANCES } from '../src/ops/instances.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
 import { registerRuntime } from '../src/runtime/registry.js';
+import { readSwitches } from '../src/runtime/switches.js';
 
 // The device-MoE launchers against a recording runtime: every launch names a listed instantiation, passes
 // exactly as many arguments as its kernels/*.cu signature declares, and (for kernels reading index data)
@@ -29,6 +30,7 @@ function record<K extends OpName>(op: K, args: unknown) {
   let next = 1n;
   const rt = {
     device: { arch: 'sm_90a' },
+    switches: readSwitches(process.env),
     status: { arg: () => STATUS },
     tensorAddress: () => (next++ << 32n) as bigint,
     getKernel: (spec: { file: string; name: string }) => ({

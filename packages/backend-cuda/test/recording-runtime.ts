@@ -12,6 +12,7 @@ import { kernels } from '../src/ops/index.js';
 import { KERNEL_INSTANCES } from '../src/ops/instances.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
 import { registerRuntime } from '../src/runtime/registry.js';
+import { readSwitches } from '../src/runtime/switches.js';
 
 // A recording runtime for launcher tests without a GPU (the pattern of kernels.test.ts): tensors live on the
 // host, launches are recorded, and every tensor the backend allocates is kept so tests can see temporaries.
@@ -49,6 +50,7 @@ export function recordingBackend(arch = 'sm_90a') {
   };
   const rt = {
     device: { arch, smCount: 132 },
+    switches: readSwitches(process.env),
     status: { arg: () => 0x5747n },
     tensorAddress: address,
     fill: () => {},

@@ -4,6 +4,7 @@ import { sm90Fp4GemmApplies } from '../src/ops/sm90/fp4-gemm-sm90.js';
 import { sm90Fp8GemmApplies } from '../src/ops/sm90/fp8-gemm-sm90.js';
 import { sm90MqaLogitsApplies, sm90PagedMqaLogitsApplies } from '../src/ops/sm90/mqa-logits-sm90.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
+import { readSwitches } from '../src/runtime/switches.js';
 
 // Which problems the Hopper kernels take (the rest run on the portable kernels): decided from the arch, the
 // GEMMKIT_CUDA_SM90 switch, shapes and operand layout/alignment — no GPU needed for the decision itself.
@@ -13,6 +14,7 @@ function fakeRt(arch: string, misalign = 0n): CudaRuntime {
   let next = 1n;
   return {
     device: { arch, smCount: 132 },
+    switches: readSwitches(process.env),
     tensorAddress: (t: Tensor) => {
       if (!ids.has(t.storage)) ids.set(t.storage, next++);
       return ((ids.get(t.storage) as bigint) << 32n) + BigInt(t.offset) + misalign;

@@ -15,6 +15,7 @@ import {
   sm90RaggedMApplies,
 } from '../src/ops/sm90/grouped-fp8-sm90.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
+import { readSwitches } from '../src/runtime/switches.js';
 
 // The grouped sm90 launchers without a GPU: a recording runtime stands in for CudaRuntime (the kernels
 // themselves are checked on the GPU host by bench/moe-grouped, results in bench/results/).
@@ -39,6 +40,7 @@ function fakeRuntime(arch = 'sm_90a', smCount = 132) {
   let next = 1;
   const rt = {
     device: { arch, smCount },
+    switches: readSwitches(process.env),
     status: { arg: () => STATUS },
     tensorAddress: (t: Tensor) => {
       if (!ids.has(t.storage)) ids.set(t.storage, next++);

@@ -25,6 +25,7 @@ import { kernelsRoot } from './sources.js';
 import { PinnedStaging } from './staging.js';
 import { parseStatusHeader, StatusWord } from './status.js';
 import { CudaStorage, type StorageOwner } from './storage.js';
+import { type CudaSwitches, readSwitches } from './switches.js';
 import { type TensorMap, TensorMapCache, type TensorMapOptions } from './tensor-map.js';
 
 export interface CudaOptions {
@@ -94,12 +95,15 @@ export class CudaRuntime implements KernelHost, StorageOwner {
 
   /** Problems up to this many multiply-adds run on gemmkit's kernels, not cuBLASLt (CudaOptions.blasMinMacs). */
   readonly blasMinMacs: number;
+  /** GEMMKIT_CUDA_SM90 and the other kernel switches, read from the environment at creation. */
+  readonly switches: CudaSwitches;
 
   private constructor(driver: CudaDriver, device: DeviceInfo, options: CudaOptions) {
     this.driver = driver;
     this.device = device;
     this.#options = options;
     this.blasMinMacs = options.blasMinMacs ?? DEFAULT_BLAS_MIN_MACS;
+    this.switches = readSwitches(options.env ?? process.env);
     this.context = driver.primaryCtxRetain(device.handle);
     try {
       driver.ctxSetCurrent(this.context);

@@ -27,9 +27,9 @@ export const SM90_BMM_FP8_MAX_K = 2048;
 
 export function sm90BmmFp8Applies(rt: CudaRuntime, plan: BmmFp8Plan, args: BmmFp8Args): boolean {
   return (
-    process.env.GEMMKIT_SM90_BMM_FP8 === '1' &&
+    rt.switches.sm90BmmFp8 &&
     rt.device.arch === 'sm_90a' &&
-    process.env.GEMMKIT_CUDA_SM90 !== '0' &&
+    rt.switches.sm90 &&
     plan.batch === 1 &&
     plan.m > 0 &&
     plan.m <= SM90_BMM_FP8_MAX_M &&

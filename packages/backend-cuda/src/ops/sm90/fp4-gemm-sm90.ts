@@ -174,7 +174,7 @@ export function sm90Fp4GemmApplies(
   // GEMMKIT_CUDA_SM90=0 forces the portable kernel (A/B comparisons on Hopper).
   if (
     rt.device.arch !== 'sm_90a' ||
-    process.env.GEMMKIT_CUDA_SM90 === '0' ||
+    !rt.switches.sm90 ||
     plan.k % 32 !== 0 ||
     plan.m >= 2 ** 31 ||
     plan.n >= 2 ** 31

@@ -82,7 +82,7 @@ export function sm90Fp8GemmApplies(rt: CudaRuntime, plan: GemmFp8NtGroupwisePlan
     rt.device.arch === 'sm_90a' &&
     // 16-bit outputs are stored as aligned pairs: the output must start on 4 bytes (rows: any stride).
     (plan.outDtype === 'e4m3' || rt.tensorAddress(out, 'gemmFp8NtGroupwise.out') % 4n === 0n) &&
-    process.env.GEMMKIT_CUDA_SM90 !== '0' && // forces the portable kernel (A/B comparisons on Hopper)
+    rt.switches.sm90 && // GEMMKIT_CUDA_SM90=0 forces the portable kernel (A/B comparisons on Hopper)
     plan.granularity[1] === 128 &&
     plan.granularity[2] === 128 &&
     plan.k % 16 === 0

@@ -99,7 +99,7 @@ function commonApplies(
 ): boolean {
   return (
     rt.device.arch === 'sm_90a' &&
-    process.env.GEMMKIT_CUDA_SM90 !== '0' && // forces the portable kernels (A/B comparisons on Hopper)
+    rt.switches.sm90 && // GEMMKIT_CUDA_SM90=0 forces the portable kernels (A/B comparisons on Hopper)
     isFp8(o.a.dtype) &&
     isFp8(o.b.dtype) &&
     (o.out.dtype === 'bf16' || o.out.dtype === 'f16') &&

@@ -97,7 +97,7 @@ const contiguous = (t: Tensor) => {
   return true;
 };
 const aligned16 = (rt: CudaRuntime, t: Tensor, arg: string) => rt.tensorAddress(t, arg) % 16n === 0n;
-const hopper = (rt: CudaRuntime) => rt.device.arch === 'sm_90a' && process.env.GEMMKIT_CUDA_SM90 !== '0'; // =0 forces the portable kernel
+const hopper = (rt: CudaRuntime) => rt.device.arch === 'sm_90a' && rt.switches.sm90; // GEMMKIT_CUDA_SM90=0: portable
 
 /**
  * The sm90 kernel handles this fp8PagedMqaLogits call: Hopper, D = 128, nextN·H a power of two ≤ 128, q and

@@ -91,7 +91,7 @@ export function sm90RaggedKApplies(
   const counts = args.raggedTokensInfo;
   return (
     rt.device.arch === 'sm_90a' &&
-    process.env.GEMMKIT_CUDA_SM90 !== '0' && // forces the portable kernel (A/B comparisons on Hopper)
+    rt.switches.sm90 && // GEMMKIT_CUDA_SM90=0 forces the portable kernel (A/B comparisons on Hopper)
     isFp8(args.a.dtype) &&
     isFp8(args.b.dtype) &&
     granularity[0] === 1 &&

@@ -81,9 +81,9 @@ export const SM90_SEGMENT_INSTANCES = Object.freeze(
   ),
 );
 
-/** GEMMKIT_SM90_SEGMENT_B (read per call, so one process can compare both). */
-export function segmentBMode(): Sm90SegmentBMode {
-  return process.env.GEMMKIT_SM90_SEGMENT_B === 'transpose' ? 'transpose' : 'native';
+/** GEMMKIT_SM90_SEGMENT_B of the runtime (read when it was created). */
+export function segmentBMode(rt: CudaRuntime): Sm90SegmentBMode {
+  return rt.switches.segmentB;
 }
 
 /** TMA: 16-byte aligned base, every stride but the innermost a positive multiple of 16 bytes. */
@@ -105,9 +105,9 @@ export function sm90SegmentApplies(
   rt: CudaRuntime,
   plan: SegmentGemmPlan,
   args: SegmentGemmArgs,
-  mode: Sm90SegmentBMode = segmentBMode(),
+  mode: Sm90SegmentBMode = segmentBMode(rt),
 ): boolean {
-  if (rt.device.arch !== 'sm_90a' || process.env.GEMMKIT_CUDA_SM90 === '0') return false;
+  if (rt.device.arch !== 'sm_90a' || !rt.switches.sm90) return false;
   if (plan.dIn <= 0 || plan.dOut <= 0 || plan.rows <= 0 || plan.batchSize <= 0 || plan.numWeights <= 0)
     return false;
   if (plan.rows > INT32_MAX || plan.numWeights > INT32_MAX) return false;
@@ -138,7 +138,7 @@ export function launchSm90Segment(
   args: SegmentGemmArgs,
   out: Tensor,
   ix: Sm90SegmentIndex,
-  mode: Sm90SegmentBMode = segmentBMode(),
+  mode: Sm90SegmentBMode = segmentBMode(rt),
 ): void {
   const op = 'segmentGemm';
   const { rows: S, dIn: K, dOut: N, numWeights: W, batchSize: B } = plan;
