@@ -15,6 +15,7 @@ import { GEMM_TILES, gemmInstance, KERNEL_INSTANCES } from '../src/ops/instances
 import type { CudaRuntime } from '../src/runtime/index.js';
 import { registerRuntime } from '../src/runtime/registry.js';
 import { readSwitches } from '../src/runtime/switches.js';
+import { recordArgs } from './recording-runtime.js';
 
 // Launcher tests without a GPU: a recording runtime stands in for CudaRuntime, tensors live on the host, and
 // every launch is checked against the instantiation list (so the compile tier covers it) and decoded.
@@ -65,7 +66,7 @@ function fakeBackend(arch = 'sm_90a') {
           defines: { ...(spec.defines ?? {}) },
           grid: ([] as number[]).concat(o.grid),
           block: ([] as number[]).concat(o.block),
-          args: o.args,
+          args: recordArgs(o.args),
         }),
     }),
   } as unknown as CudaRuntime;

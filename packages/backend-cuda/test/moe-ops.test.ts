@@ -6,6 +6,7 @@ import { KERNEL_INSTANCES } from '../src/ops/instances.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
 import { registerRuntime } from '../src/runtime/registry.js';
 import { readSwitches } from '../src/runtime/switches.js';
+import { recordArgs } from './recording-runtime.js';
 
 // The device-MoE launchers against a recording runtime: every launch names a listed instantiation, passes
 // exactly as many arguments as its kernels/*.cu signature declares, and (for kernels reading index data)
@@ -35,7 +36,13 @@ function record<K extends OpName>(op: K, args: unknown) {
     tensorAddress: () => (next++ << 32n) as bigint,
     getKernel: (spec: { file: string; name: string }) => ({
       launch: (o: { grid: number[]; block: number[]; args: unknown[] }) =>
-        launches.push({ file: spec.file, name: spec.name, grid: o.grid, block: o.block, args: o.args }),
+        launches.push({
+          file: spec.file,
+          name: spec.name,
+          grid: o.grid,
+          block: o.block,
+          args: recordArgs(o.args),
+        }),
     }),
   } as unknown as CudaRuntime;
   registerRuntime(backend, rt);

@@ -27,6 +27,18 @@ export interface Launch {
   args: unknown[];
 }
 
+/**
+ * A launch's arguments as the real `kernel.launch` sees them: by-value structs are copied at the call (the
+ * launchers pack them into reused scratch buffers, valid only until the next launch).
+ */
+export function recordArgs(args: readonly unknown[]): unknown[] {
+  return args.map((a) =>
+    a && typeof a === 'object' && 'bytes' in a && a.bytes instanceof Uint8Array
+      ? { ...a, bytes: a.bytes.slice() }
+      : a,
+  );
+}
+
 export function recordingBackend(arch = 'sm_90a') {
   const launches: Launch[] = [];
   const allocated: Tensor[] = [];
@@ -75,7 +87,7 @@ export function recordingBackend(arch = 'sm_90a') {
           grid: ([] as number[]).concat(o.grid),
           block: ([] as number[]).concat(o.block),
           sharedBytes: o.sharedBytes,
-          args: o.args,
+          args: recordArgs(o.args),
         }),
     }),
   } as unknown as CudaRuntime;

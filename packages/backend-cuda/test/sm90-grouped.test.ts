@@ -16,6 +16,7 @@ import {
 } from '../src/ops/sm90/grouped-fp8-sm90.js';
 import type { CudaRuntime } from '../src/runtime/index.js';
 import { readSwitches } from '../src/runtime/switches.js';
+import { recordArgs } from './recording-runtime.js';
 
 // The grouped sm90 launchers without a GPU: a recording runtime stands in for CudaRuntime (the kernels
 // themselves are checked on the GPU host by bench/moe-grouped, results in bench/results/).
@@ -65,7 +66,7 @@ function fakeRuntime(arch = 'sm_90a', smCount = 132) {
           grid: o.grid,
           block: o.block,
           sharedBytes: o.sharedBytes,
-          args: o.args,
+          args: recordArgs(o.args),
         }),
     }),
   } as unknown as CudaRuntime;

@@ -1,4 +1,5 @@
 import { fail } from '@gemmkit/core';
+import type { KernelSpec } from '../runtime/launch.js';
 import { MMA, SCALE, T } from './codes.js';
 import { SM90_FP4_INSTANCES } from './sm90/fp4-gemm-sm90.js';
 import { SM90_FP8_INSTANCES } from './sm90/fp8-gemm-sm90.js';
@@ -195,15 +196,31 @@ export function archNum(arch: string): number {
  * conversion path instead). Throws E_UNSUPPORTED when the list has no such instance, so a launcher can never
  * pick something the compile tier did not build.
  */
-/** Instances already looked up (launchers ask per launch; the list scan and the entries copy are not free). */
-const picked = new Map<string, KernelInstance & { name: string }>();
+/** A GEMM instance with its entry point, and the kernel spec a launcher passes to `rt.getKernel` (one object
+ * per instance, so the runtime's recent-kernel cache matches it by its fields at once). */
+export type PickedGemm = KernelInstance & { name: string; spec: KernelSpec };
 
-export function gemmInstance(key: GemmKey, arch: string): KernelInstance & { name: string } {
-  const memo = `${key.family}|${key.ta}|${key.tb}|${key.mma}|${key.cfg}|${key.scale}|${arch}`;
-  let hit = picked.get(memo);
+/**
+ * Instances already looked up, per arch and family, keyed by the key's small integer fields packed into one
+ * number: launchers ask per launch, and neither the list scan nor a string key is free on that path.
+ */
+const picked = new Map<string, Map<GemmFamily, Map<number, PickedGemm>>>();
+
+export function gemmInstance(key: GemmKey, arch: string): PickedGemm {
+  let byFamily = picked.get(arch);
+  if (!byFamily) picked.set(arch, (byFamily = new Map()));
+  let byCode = byFamily.get(key.family);
+  if (!byCode) byFamily.set(key.family, (byCode = new Map()));
+  // Every field is a small non-negative code (T, MMA, TileCfg, SCALE: < 16), 4 bits each; anything else
+  // matches no instance and fails in the scan.
+  if ((key.ta | key.tb | key.mma | key.cfg | key.scale) >>> 4 !== 0)
+    return findGemmInstance(key, arch) as never;
+  const code = key.ta | (key.tb << 4) | (key.mma << 8) | (key.cfg << 12) | (key.scale << 16);
+  let hit = byCode.get(code);
   if (!hit) {
-    hit = findGemmInstance(key, arch);
-    picked.set(memo, hit);
+    const found = findGemmInstance(key, arch);
+    hit = { ...found, spec: { file: found.file, name: found.name, defines: found.defines } };
+    byCode.set(code, hit);
   }
   return hit;
 }

@@ -41,8 +41,18 @@ export function collapseView(shape: readonly number[], strides: readonly number[
   return { sizes, strides: st };
 }
 
-/** GkStridedView bytes: the collapsed dims right-aligned in the slots, leading slots size 1 / stride 0. */
-export function packStridedView(t: Tensor, arg: string): Uint8Array {
+/** Reused by `launchStridedCopy` (the launch copies argument bytes before it returns; see PARAMS_SCRATCH). */
+const VIEW_SCRATCH = new Uint8Array(STRIDED_VIEW_BYTES);
+
+/**
+ * GkStridedView bytes: the collapsed dims right-aligned in the slots, leading slots size 1 / stride 0.
+ * `into` (default: a new array) may be a reused buffer when the bytes are consumed at once.
+ */
+export function packStridedView(
+  t: Tensor,
+  arg: string,
+  into = new Uint8Array(STRIDED_VIEW_BYTES),
+): Uint8Array {
   const { sizes, strides } = collapseView(t.shape, t.strides);
   if (sizes.length > COPY_MAX_DIMS)
     fail('E_UNSUPPORTED', 'too many non-mergeable strided dimensions for the CUDA gather', {
@@ -50,8 +60,8 @@ export function packStridedView(t: Tensor, arg: string): Uint8Array {
       expected: `<= ${COPY_MAX_DIMS} after merging`,
       actual: t.strides,
     });
-  const bytes = new Uint8Array(STRIDED_VIEW_BYTES);
-  const v = new DataView(bytes.buffer);
+  const bytes = into;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, STRIDED_VIEW_BYTES);
   const lead = COPY_MAX_DIMS - sizes.length;
   for (let d = 0; d < COPY_MAX_DIMS; d++) {
     const k = d - lead;
@@ -88,6 +98,10 @@ export function launchStridedCopy(kctx: KernelContext, src: Tensor, dst: Tensor,
   kernelFrom(rt, STRIDED_COPY, name).launch({
     grid: [Math.min(cdiv(n, 256), 65535)],
     block: [256],
-    args: [addr(rt, src, arg), addr(rt, dst, arg), { bytes: packStridedView(src, arg), align: 8 }],
+    args: [
+      addr(rt, src, arg),
+      addr(rt, dst, arg),
+      { bytes: packStridedView(src, arg, VIEW_SCRATCH), align: 8 },
+    ],
   });
 }
