@@ -88,19 +88,25 @@ for (const [validate, record] of [
       if (v instanceof Tensor && TRANSPOSED.has(`${op}.${k}`)) args[k] = args[k].transpose(-2, -1);
     const first = gk.run(op, args, { backend: BACKEND });
     const out = first instanceof Tensor ? first : undefined;
-    for (const withOut of out ? [false, true] : [false]) {
-      const callArgs = withOut ? { ...args, out } : args;
+    // Both output modes in alternating batches, so drift over the run (JIT tiers, GC, a noisy neighbour on
+    // the host) falls on both alike: measured one after the other, the mode measured first read 1-4 µs more.
+    const modes = (out ? [false, true] : [false]).map((withOut) => ({
+      withOut,
+      callArgs: withOut ? { ...args, out } : args,
+      perCall: [],
+      cpuPerCall: [],
+    }));
+    for (const mode of modes)
       for (let i = 0; i < 50; i++) {
-        const r = gk.run(op, callArgs, { backend: BACKEND });
-        if (!withOut) release(r);
+        const r = gk.run(op, mode.callArgs, { backend: BACKEND });
+        if (!mode.withOut) release(r);
       }
-      await be.sync();
-      // A clean heap per measurement (node --expose-gc): garbage of the rounds before is not collected on this
-      // workload's time (the first recorded workload read 3-5 µs higher than the same path in a later round).
-      globalThis.gc?.();
-      const perCall = [];
-      const cpuPerCall = [];
-      for (let b = 0; b < BATCHES; b++) {
+    await be.sync();
+    // A clean heap per workload (node --expose-gc): garbage of the workloads before is not collected on this
+    // workload's time.
+    globalThis.gc?.();
+    for (let b = 0; b < BATCHES; b++)
+      for (const { withOut, callArgs, perCall, cpuPerCall } of modes) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         for (let i = 0; i < CALLS; i++) {
@@ -112,9 +118,10 @@ for (const [validate, record] of [
         cpuPerCall.push((c.user + c.system) / CALLS);
         await be.sync();
       }
+    if (!record) continue;
+    for (const { withOut, perCall, cpuPerCall } of modes) {
       const hostUs = median(perCall);
       const cpuUs = median(cpuPerCall);
-      if (!record) continue;
       rows.push({
         op,
         workload: name,

@@ -53,6 +53,24 @@ describe('CudaStorage safety net', () => {
     expect(o.released).toBe(257);
   });
 
+  it('a storage disposed while among the newest pending leaves the queue at once (no reference kept)', () => {
+    sweepPendingStorages();
+    const o = owner();
+    const keep = new CudaStorage(o, block(0), 4096);
+    for (let i = 0; i < 1000; i++) {
+      // An op's two outputs, disposed in creation order (the older one is not the newest entry).
+      const data = new CudaStorage(o, block(1), 4096);
+      const scale = new CudaStorage(o, block(2), 4096);
+      data.dispose();
+      scale.dispose();
+    }
+    expect(safetyNet.pending).toBe(1);
+    sweepPendingStorages();
+    expect(safetyNet.pending).toBe(0);
+    keep.dispose();
+    expect(o.released).toBe(2001);
+  });
+
   it('storages of a disposed owner are not registered', () => {
     sweepPendingStorages();
     const o = owner();

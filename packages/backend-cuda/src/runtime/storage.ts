@@ -37,8 +37,13 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
 const pending: CudaStorage[] = [];
 const SWEEP_AT = 256;
 let sweepQueued = false;
-/** For tests: storages registered with the safety net so far. */
-export const safetyNet = { registered: 0 };
+/** For tests: storages registered with the safety net so far, and those waiting for the sweep. */
+export const safetyNet = {
+  registered: 0,
+  get pending(): number {
+    return pending.length;
+  },
+};
 
 export function sweepPendingStorages(): void {
   sweepQueued = false;
@@ -53,6 +58,21 @@ function track(s: CudaStorage): void {
     sweepQueued = true;
     setImmediate(sweepPendingStorages).unref();
   }
+}
+
+/**
+ * Drop a storage disposed before its sweep from `pending` when it is among the newest few (an op's outputs,
+ * disposed by the caller right after): it becomes garbage at once instead of surviving to the sweep, which
+ * could promote it to the old generation and cost a major GC's work later.
+ */
+function untrack(s: CudaStorage): void {
+  const n = pending.length;
+  for (let i = n - 1; i >= 0 && i >= n - 4; i--)
+    if (pending[i] === s) {
+      pending[i] = pending[n - 1];
+      pending.pop();
+      return;
+    }
 }
 
 /** Device memory of the CUDA backend (one allocator block). `device` is 'cuda'. */
@@ -126,6 +146,7 @@ export class CudaStorage implements Storage {
   dispose(): void {
     if (this.#block) {
       if (this.#registered) finalizer.unregister(this);
+      else untrack(this);
       if (!this.owner.disposed) this.owner.release(this.#block);
       this.#block = null;
     }

@@ -1,6 +1,7 @@
 import type { GemmFp8NtGroupwiseArgs, GemmFp8NtGroupwisePlan, Tensor } from '@gemmkit/core';
 import type { DevicePtr } from '../../bindings/types.js';
 import type { CudaRuntime } from '../../runtime/index.js';
+import type { KernelSpec } from '../../runtime/launch.js';
 
 /**
  * Launcher of the Hopper FP8 block-scaled GEMM (kernels/sm90/fp8_gemm_sm90.cu): TMA + wgmma, warp-specialized,
@@ -102,6 +103,28 @@ function sm90Defines(cfg: Sm90Config, outKind: number, abTypes: number): Record<
     OUT_KIND: outKind,
     AB_TYPES: abTypes,
   };
+}
+
+/**
+ * The kernel spec of one instantiation, one object per instantiation (launches reuse it: a new spec with a
+ * new defines object per launch cost the runtime's recent-kernel cache a field-by-field comparison).
+ */
+const sm90Specs = new Map<number, KernelSpec>();
+function sm90Spec(cfg: Sm90Config, outKind: number, abTypes: number): KernelSpec {
+  // Mixed radix: every field is below the factor that follows it (blockN < 256, stages < 64, ...).
+  const key =
+    ((((cfg.blockM * 256 + cfg.blockN) * 64 + cfg.stages) * 4 + cfg.cluster) * 8 + outKind) * 4 + abTypes;
+  let spec = sm90Specs.get(key);
+  if (!spec) {
+    spec = {
+      file: SM90_FILE,
+      name: 'fp8_gemm_sm90',
+      arch: 'sm_90a',
+      defines: sm90Defines(cfg, outKind, abTypes),
+    };
+    sm90Specs.set(key, spec);
+  }
+  return spec;
 }
 
 /** The [blockM, blockN] tiles `chooseSm90Config` can pick. */
@@ -258,12 +281,9 @@ export function launchSm90Fp8Gemm(
     l2Promotion: '256B',
   });
 
-  const kernel = rt.getKernel({
-    file: SM90_FILE,
-    name: 'fp8_gemm_sm90',
-    arch: 'sm_90a',
-    defines: sm90Defines(cfg, outKind, AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES]),
-  });
+  const kernel = rt.getKernel(
+    sm90Spec(cfg, outKind, AB_TYPES[`${plan.aDtype},${plan.bDtype}` as keyof typeof AB_TYPES]),
+  );
   const ws = useSplit ? rt.alloc(tiles * splitK * cfg.blockM * cfg.blockN * 4) : null;
   if (ws) temps.push(ws);
   const threads = (cfg.blockM / 64 + 1) * 128;
