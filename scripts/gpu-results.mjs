@@ -38,6 +38,7 @@ for (const f of readdirSync(dir, { withFileTypes: true })) {
 }
 const runs = { cuda: null, sanitize: null, webgpu: null };
 const launch = [];
+const launchBreakdown = [];
 for (const f of files) {
   let j;
   try {
@@ -46,6 +47,9 @@ for (const f of files) {
     continue;
   }
   if (j?.suite === 'launch-overhead' && Array.isArray(j.rows)) launch.push({ file: f, doc: j });
+  // packages/backend-cuda/bench/launch-overhead.mjs --real --json: a second loop, plus the fixed costs.
+  if (j?.suite === 'launch-overhead-js' && j.driver === 'real' && Array.isArray(j.rows))
+    launchBreakdown.push({ file: f, doc: j });
   if (!j?.sections) continue;
   const backend = j.backend ?? (j.webgpu ? 'webgpu' : 'cuda');
   const key = j.sanitizer ? 'sanitize' : backend === 'webgpu' ? 'webgpu' : 'cuda';
@@ -256,6 +260,24 @@ function launchSummary() {
       validate: r.validate,
       out: r.out,
       hostUsPerLaunch: round(r.hostUs, 2),
+      cpuUsPerLaunch: round(r.cpuUs, 2),
+    })),
+  );
+}
+
+/** Rows of launch-overhead.mjs --real: per-op medians (wall, min, CPU) and the fixed costs (op 'fixed'). */
+function launchBreakdownSummary() {
+  if (!launchBreakdown.length) return null;
+  return launchBreakdown.flatMap(({ file, doc }) =>
+    doc.rows.map((r) => ({
+      file: file.split('/').pop(),
+      op: r.op,
+      workload: r.workload,
+      validate: r.validate,
+      out: r.out,
+      hostUsPerLaunch: round(r.medianUs, 2),
+      minUs: round(r.minUs, 2),
+      cpuUsPerLaunch: round(r.cpuMedianUs, 2),
     })),
   );
 }
@@ -347,6 +369,7 @@ if (runs.cuda || runs.sanitize) {
       jit: jitSummary(main),
       bench: benchSummary(main),
       launch: launchSummary(),
+      launchBreakdown: launchBreakdownSummary(),
       runs: { main: runInfo(runs.cuda), sanitized: runInfo(runs.sanitize) },
     },
   });
