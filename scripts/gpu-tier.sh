@@ -14,7 +14,8 @@
 # written into the JSON as `sanitizer`.
 # --all: one call for every result file: the CUDA run, the WebGPU run, the sanitized bad-input run, the
 # WebGPU GEMM bench (webgpu-gemm.json), host launch µs (launch.json) the fused MoE layer (moe-layer.json) and bmmFp8's opt-in Hopper route vs cuBLASLt (bmm-route/), each step bounded so the whole fits ALL_BUDGET_S (default 570 s);
-# a step with too little time left is skipped and said so. Other options (--ops, --quick) go to each run. Per-step exit codes go to $OUT/all-steps.txt.
+# a step with too little time left is skipped and said so. Other options (--ops, --quick) go to each run. Per-step exit codes go to $OUT/all-steps.txt,
+# and everything under $OUT into $OUT/all.tgz (unpack it, then run gpu-results.mjs on the folder).
 # Then, on the machine with the repo: `node scripts/gpu-results.mjs <fetched $OUT>` writes bench/results/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -75,10 +76,12 @@ if [ "$all" = 1 ]; then
   # Host µs per op launch (issue goal < 10 µs) and the fused MoE layer at Hopper size (vs cpu and float64).
   step launch 90 30 bash -c 'cd "$1" && node --expose-gc gpu-tier-launch.mjs --out "$2/launch.json" 2>&1 | tee "$2/launch.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
   # bmmFp8's opt-in Hopper route (GEMMKIT_SM90_BMM_FP8=1): its conformance, then both routes timed (src/ops/sm90/bmm-fp8-sm90.ts).
-  step bmm-route 120 40 bash -c 'mkdir -p "$2/bmm-route" && OUT="$2/bmm-route" GEMMKIT_SM90_BMM_FP8=1 bash scripts/gpu-tier.sh --only=conformance --ops=bmmFp8 --deadline-s=40 && cd "$1" && GEMMKIT_SM90_BMM_FP8=1 node gpu-tier-bmm-route.mjs --out "$2/bmm-route/sm90.json" && GEMMKIT_CUDA_SM90=0 node gpu-tier-bmm-route.mjs --out "$2/bmm-route/cublaslt.json"' _ "$APP" "$OUT"
+  step bmm-route 200 40 bash -c 'mkdir -p "$2/bmm-route" && OUT="$2/bmm-route" GEMMKIT_SM90_BMM_FP8=1 bash scripts/gpu-tier.sh --only=conformance --ops=bmmFp8 --deadline-s=40 && cd "$1" && GEMMKIT_SM90_BMM_FP8=1 node gpu-tier-bmm-route.mjs --out "$2/bmm-route/sm90.json" && GEMMKIT_CUDA_SM90=0 node gpu-tier-bmm-route.mjs --out "$2/bmm-route/cublaslt.json"' _ "$APP" "$OUT"
   step moe-layer 150 45 bash -c 'cd "$1" && node gpu-tier-moe.mjs --backend cuda --out "$2/moe-layer.json" 2>&1 | tee "$2/moe-layer.log"; exit "${PIPESTATUS[0]}"' _ "$APP" "$OUT"
   echo "== all steps ($((SECONDS - T0)) s):"
   cat "$OUT/all-steps.txt"
+  # One archive of everything: the device tool brings back only a few files per call.
+  tar czf /tmp/gpu-tier-all.tgz -C "$OUT" --exclude=all.tgz . && mv /tmp/gpu-tier-all.tgz "$OUT/all.tgz"
   exit $worst
 fi
 
