@@ -250,37 +250,35 @@ function benchSummary(doc) {
   }));
 }
 
-function launchSummary() {
-  if (!launch.length) return null;
-  return launch.flatMap(({ file, doc }) =>
+/**
+ * Launch-µs rows of several files: `pick(row)` gives the figures of one row (the two scripts name them
+ * differently); every row also says which file, op, workload and mode it came from.
+ */
+function launchRows(sources, pick) {
+  if (!sources.length) return null;
+  return sources.flatMap(({ file, doc }) =>
     doc.rows.map((r) => ({
       file: file.split('/').pop(),
       op: r.op,
       workload: r.workload,
       validate: r.validate,
       out: r.out,
-      hostUsPerLaunch: round(r.hostUs, 2),
-      cpuUsPerLaunch: round(r.cpuUs, 2),
+      ...pick(r),
     })),
   );
 }
 
-/** Rows of launch-overhead.mjs --real: per-op medians (wall, min, CPU) and the fixed costs (op 'fixed'). */
-function launchBreakdownSummary() {
-  if (!launchBreakdown.length) return null;
-  return launchBreakdown.flatMap(({ file, doc }) =>
-    doc.rows.map((r) => ({
-      file: file.split('/').pop(),
-      op: r.op,
-      workload: r.workload,
-      validate: r.validate,
-      out: r.out,
-      hostUsPerLaunch: round(r.medianUs, 2),
-      minUs: round(r.minUs, 2),
-      cpuUsPerLaunch: round(r.cpuMedianUs, 2),
-    })),
-  );
-}
+/** scripts/gpu-tier-launch.mjs: median wall and CPU µs per call. */
+const launchSummary = () =>
+  launchRows(launch, (r) => ({ hostUsPerLaunch: round(r.hostUs, 2), cpuUsPerLaunch: round(r.cpuUs, 2) }));
+
+/** launch-overhead.mjs --real: per-op medians (wall, min, CPU) and the fixed costs (op 'fixed'). */
+const launchBreakdownSummary = () =>
+  launchRows(launchBreakdown, (r) => ({
+    hostUsPerLaunch: round(r.medianUs, 2),
+    minUs: round(r.minUs, 2),
+    cpuUsPerLaunch: round(r.cpuMedianUs, 2),
+  }));
 
 // ---- write ----------------------------------------------------------------------------------------
 const written = [];
