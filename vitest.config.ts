@@ -4,5 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*'],
+    // One temporary root per run, removed at its end (scripts/vitest-temp-root.ts).
+    globalSetup: ['scripts/vitest-temp-root.ts'],
   },
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ctx?.dispose();
+  // The library, its source and the kernel cache of this run (a fresh directory per run).
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const K = (name: string) => rt.getKernel({ source: SRC, name });
