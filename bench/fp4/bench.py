@@ -219,13 +219,13 @@ def main():
             ok = nan_count == 0 and diff < 1e-5 and bitwise
             row.update(diff=diff, maxAbs=maxabs, nanCount=nan_count, bitwiseRerun=bitwise, **{'pass': ok})
             xtag = 'x' + tag_for(*cfg[:3], a_fp4, mx)[1:] if cfg[0] else None
-            if xtag in FNS:  # GK_EXPERIMENT=1: the XREG variant on the same data and split
+            if xtag in FNS:  # GK_EXPERIMENT=1: the shared-memory decode variant on the same data and split
                 try:
                     xo = torch.full_like(outs[0], float('nan'))
                     run_ours(cfg, sets[0], xo, M, N, K, a_fp4, mx, tag=xtag)
                     torch.cuda.synchronize()
                     row['experiment'] = dict(
-                        name='XREG: weight decoded into wgmma A registers', tag=xtag,
+                        name='XREG=0: weight decoded into bf16 shared-memory tiles (the previous default)', tag=xtag,
                         nanCount=int(torch.isnan(xo.float()).sum()), diff=calc_diff(xo[rows].float(), ref),
                         bitwiseEqualDefault=bool(torch.equal(xo.view(torch.int16), outs[0].view(torch.int16))))
                     if timed:

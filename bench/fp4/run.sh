@@ -16,25 +16,26 @@ build() { # tag defines...
   objs+=("/tmp/gk_fp4_$tag.o")
   tags+=("$tag")
 }
-# W4A16, swap-AB (small M): X = FP4 weight (BM rows of N), Y = bf16 activation (BN rows of M)
-build s_bm128_bn8 -DBM=128 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1
-build s_bm128_bn16 -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1
-build s_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=1 -DY_FP4=0 -DSWAP=1
-build s_bm64_bn8 -DBM=64 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1
-build s_bm64_bn16 -DBM=64 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1
-build s_bm128_bn16_mx -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DMX=1
+# W4A16, swap-AB (small M): X = FP4 weight (BM rows of N), Y = bf16 activation (BN rows of M); the weight is
+# decoded straight into wgmma A registers (XREG, as the library's launcher builds it)
+build s_bm128_bn8 -DBM=128 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+build s_bm128_bn16 -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+build s_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+build s_bm64_bn8 -DBM=64 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+build s_bm64_bn16 -DBM=64 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
+build s_bm128_bn16_mx -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DMX=1 -DXREG=1
 # W4A16, large M: X = bf16 activation, Y = FP4 weight
 build n_bm128_bn128 -DBM=128 -DBN=128 -DX_FP4=0 -DY_FP4=1
 build n_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=0 -DY_FP4=1
 # NVFP4 x NVFP4
 build f_bm128_bn128 -DBM=128 -DBN=128 -DX_FP4=1 -DY_FP4=1
-# GK_EXPERIMENT=1: also the experimental XREG variants (weight decoded into wgmma A registers; never run yet),
+# GK_EXPERIMENT=1: also the swap-AB variants with the previous decode (bf16 tiles in shared memory, XREG=0),
 # checked bitwise against the default kernel and timed next to it (`experiment` in the result rows).
 if [ "${GK_EXPERIMENT:-0}" = 1 ]; then
-  build x_bm128_bn8 -DBM=128 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
-  build x_bm128_bn16 -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
-  build x_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=1
-  build x_bm128_bn16_mx -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DMX=1 -DXREG=1
+  build x_bm128_bn8 -DBM=128 -DBN=8 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=0
+  build x_bm128_bn16 -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=0
+  build x_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DXREG=0
+  build x_bm128_bn16_mx -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DMX=1 -DXREG=0
 fi
 wait
 for t in "${tags[@]}"; do

@@ -50,7 +50,7 @@
 #ifndef KERNEL_NAME
 #define KERNEL_NAME fp4_gemm_sm90
 #endif
-#ifndef XREG  // experimental (default off, never run yet): decode the weight into wgmma A registers
+#ifndef XREG  // swap-AB W4A16: decode the weight straight into wgmma A registers (the launcher sets it)
 #define XREG 0
 #endif
 
@@ -89,6 +89,11 @@ static_assert(STAGES >= 2 && SMEM_BYTES <= 227 * 1024, "shared memory");
 #define GK_WGMMA 1
 #else
 #define GK_WGMMA 0
+#endif
+// Register-A operands exist only for wgmma: the mma.sync build (sm_100a) keeps the shared-memory decode.
+#if XREG && !GK_WGMMA
+#undef XREG
+#define XREG 0
 #endif
 
 #include "hopper.cuh"  // TMA, mbarriers, wgmma descriptors (shared with the other sm90 kernels)
@@ -187,7 +192,7 @@ __device__ __forceinline__ void wgmma_bf16(float* d, u64 dx, u64 dy, int scale_d
 }
 
 #if XREG
-// d += X(64x16, A fragment in registers) · Y(BN x16, smem)^T, bf16 → f32 (experimental XREG path).
+// d += X(64x16, A fragment in registers) · Y(BN x16, smem)^T, bf16 → f32 (the XREG path).
 __device__ __forceinline__ void wgmma_bf16_ra(float* d, u32 a0, u32 a1, u32 a2, u32 a3, u64 dy) {
 #if BN == 8
   asm volatile(
@@ -350,8 +355,8 @@ __device__ __forceinline__ void decode_tile(const unsigned char* raw, const unsi
 }
 
 #if XREG
-// ---------------------------------------------------------------- experimental: decode into wgmma A registers
-// XREG (swap-AB W4A16 only, default off; see docs/fp4.md): the weight is wgmma's A operand, which may live in
+// ---------------------------------------------------------------- decode into wgmma A registers
+// XREG (swap-AB W4A16 only; the launcher sets it, see docs/fp4.md): the weight is wgmma's A operand, which may live in
 // registers. Each bf16x2 register of the m64k16 A fragment holds (k, k+1) of one row = one FP4 byte, so every
 // warpgroup decodes its own 64 rows from the raw stage straight into fragments: no bf16 tile in shared
 // memory, no proxy fence, no CTA-wide barrier. Thread (warp w, lane): rows g = 16w + lane/4 and g + 8,

@@ -121,6 +121,9 @@ function defines(cfg: Sm90Fp4Config, aFp4: boolean, mx: boolean, outKind: number
     SWAP: cfg.swapAB ? 1 : 0,
     MX: mx ? 1 : 0,
     OUT_KIND: outKind,
+    // Swap-AB W4A16 decodes the weight straight into wgmma A registers: bitwise equal to the shared-memory
+    // decode and 1.13-1.35x faster on the H100 (bench/results/h100-fp4-2026-12-06-xreg.json, docs/fp4.md).
+    XREG: cfg.swapAB ? 1 : 0,
   };
 }
 
