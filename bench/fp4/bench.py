@@ -43,7 +43,9 @@ def choose(M, N, K, a_fp4, sms=NUM_SMS):
         swap, bm, bn = True, 128, next(b for b in (8, 16, 32, 64) if b >= M)
         rx, ry = N, M
     else:
-        swap, bm, bn = False, 128, 128
+        # W4A16: 64 weight rows per tile when that tiling still fits in one wave of SMs
+        swap, bm = False, 128
+        bn = 64 if not a_fp4 and cdiv(M, 128) * cdiv(N, 64) <= sms else 128
         rx, ry = M, N
     tiles = cdiv(rx, bm) * cdiv(ry, bn)
     # Cost model in K-block steps per SM (fit to the tuning table of bench/results/h200-fp4-2026-11-22.json,

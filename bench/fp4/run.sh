@@ -27,6 +27,7 @@ build s_bm128_bn16_mx -DBM=128 -DBN=16 -DX_FP4=1 -DY_FP4=0 -DSWAP=1 -DMX=1 -DXRE
 # W4A16, large M: X = bf16 activation, Y = FP4 weight
 build n_bm128_bn128 -DBM=128 -DBN=128 -DX_FP4=0 -DY_FP4=1
 build n_bm128_bn64 -DBM=128 -DBN=64 -DX_FP4=0 -DY_FP4=1
+build n_bm128_bn64_mx -DBM=128 -DBN=64 -DX_FP4=0 -DY_FP4=1 -DMX=1
 # NVFP4 x NVFP4
 build f_bm128_bn128 -DBM=128 -DBN=128 -DX_FP4=1 -DY_FP4=1
 # GK_EXPERIMENT=1: also the swap-AB variants with the previous decode (bf16 tiles in shared memory, XREG=0),

@@ -62,7 +62,11 @@ function sharedBytes(xFp4: boolean, yFp4: boolean, cfg: Sm90Fp4Config, mx: boole
  * Deterministic config rule (no autotuning at call time); bench/fp4/bench.py carries the same rule and
  * records the alternatives it measured:
  * - W4A16 with M ≤ 64: swap A/B, 128 weight rows per tile, wgmma N = the smallest of 8/16/32/64 ≥ M;
- * - otherwise 128×128 tiles (X = activation rows, Y = weight rows);
+ * - otherwise 128-row tiles (X = activation rows, Y = weight rows), 64 weight rows wide for W4A16 when that
+ *   tiling still fits in one wave of SMs (each K-block step decodes half the weight rows, and the wave was
+ *   under-filled anyway: 1.17x and 1.51x faster at M = 128, N = 4096 / 7168 on the H100; at N = 14336 the
+ *   64-wide tiling needs two waves and was 1.14x slower, bench/results/h100-fp4-2026-12-06-2912a2d.json
+ *   `tuning`), else 128 wide;
  * - split-K: the split count s (each split ≥ 2 K blocks, ≤ 16; without swap also ≤ SMs/tiles) that minimizes
  *   a cost in K-block steps per SM: waves × (K blocks per split + for s > 1: 3 steps of pipeline fill/drain
  *   + s × BM·BN/4096 for the f32 partials the last split sums). One K-block step costs about the same for
@@ -81,7 +85,11 @@ export function chooseSm90Fp4Config(
   const aFp4 = aKind === 'fp4';
   const swapAB = !aFp4 && m <= 64;
   const blockM = 128 as const;
-  const blockN = swapAB ? (([8, 16, 32, 64] as const).find((b) => b >= m) ?? 64) : (128 as const);
+  const blockN = swapAB
+    ? (([8, 16, 32, 64] as const).find((b) => b >= m) ?? 64)
+    : !aFp4 && cdiv(m, blockM) * cdiv(n, 64) <= smCount
+      ? (64 as const)
+      : (128 as const);
   const [rowsX, rowsY] = swapAB ? [n, m] : [m, n];
   const tiles = cdiv(rowsX, blockM) * cdiv(rowsY, blockN);
   const xFp4 = swapAB || aFp4;
@@ -137,6 +145,7 @@ export const SM90_FP4_INSTANCES = Object.freeze(
     Object.values(OUT_KIND).flatMap((outKind) => {
       const shapes: { swap: boolean; aFp4: boolean; bn: 8 | 16 | 32 | 64 | 128 }[] = [
         ...([8, 16, 32, 64] as const).map((bn) => ({ swap: true, aFp4: false, bn })),
+        { swap: false, aFp4: false, bn: 64 },
         { swap: false, aFp4: false, bn: 128 },
         { swap: false, aFp4: true, bn: 128 },
       ];
