@@ -59,6 +59,12 @@ const cases: Array<[string, Opts]> = [
     { m: 11, n: 33, k: 96, w4a16: true, format: 'mxfp4', layout: 'linear', outDtype: 'f16' },
   ],
   ['nvfp4 k=2048', { m: 8, n: 64, k: 2048, alpha: 0.125 }],
+  // W4A16 above the swap-AB range (M > 64): Hopper tiles 128 activation rows by 64 weight rows here.
+  ['W4A16 nvfp4 m=130 (two row tiles)', { m: 130, n: 136, k: 256, w4a16: true }],
+  [
+    'W4A16 mxfp4 m=70 k=4096 f16 (split K)',
+    { m: 70, n: 72, k: 4096, w4a16: true, format: 'mxfp4', outDtype: 'f16', alpha: 0.5 },
+  ],
 ];
 
 export const mmFp4Cases: ConformanceCase<'mmFp4'>[] = cases.map(([name, o]) => ({
