@@ -191,11 +191,6 @@ export function archNum(arch: string): number {
   return Number(m[1]);
 }
 
-/**
- * The GEMM instance for `key` on `arch`: native fp8 mma needs SM89+ (below it the launcher asks for the bf16
- * conversion path instead). Throws E_UNSUPPORTED when the list has no such instance, so a launcher can never
- * pick something the compile tier did not build.
- */
 /** A GEMM instance with its entry point, and the kernel spec a launcher passes to `rt.getKernel` (one object
  * per instance, so the runtime's recent-kernel cache matches it by its fields at once). */
 export type PickedGemm = KernelInstance & { name: string; spec: KernelSpec };
@@ -206,24 +201,33 @@ export type PickedGemm = KernelInstance & { name: string; spec: KernelSpec };
  */
 const picked = new Map<string, Map<GemmFamily, Map<number, PickedGemm>>>();
 
+/**
+ * The GEMM instance for `key` on `arch`: native fp8 mma needs SM89+ (below it the launcher asks for the bf16
+ * conversion path instead). Throws E_UNSUPPORTED when the list has no such instance, so a launcher can never
+ * pick something the compile tier did not build.
+ */
 export function gemmInstance(key: GemmKey, arch: string): PickedGemm {
+  // Every field is a small non-negative code (T, MMA, TileCfg, SCALE: < 16), 4 bits each; anything else
+  // is not cached (and matches no instance: the scan fails).
+  if ((key.ta | key.tb | key.mma | key.cfg | key.scale) >>> 4 !== 0)
+    return withSpec(findGemmInstance(key, arch));
+  const code = key.ta | (key.tb << 4) | (key.mma << 8) | (key.cfg << 12) | (key.scale << 16);
   let byFamily = picked.get(arch);
   if (!byFamily) picked.set(arch, (byFamily = new Map()));
   let byCode = byFamily.get(key.family);
   if (!byCode) byFamily.set(key.family, (byCode = new Map()));
-  // Every field is a small non-negative code (T, MMA, TileCfg, SCALE: < 16), 4 bits each; anything else
-  // matches no instance and fails in the scan.
-  if ((key.ta | key.tb | key.mma | key.cfg | key.scale) >>> 4 !== 0)
-    return findGemmInstance(key, arch) as never;
-  const code = key.ta | (key.tb << 4) | (key.mma << 8) | (key.cfg << 12) | (key.scale << 16);
   let hit = byCode.get(code);
   if (!hit) {
-    const found = findGemmInstance(key, arch);
-    hit = { ...found, spec: { file: found.file, name: found.name, defines: found.defines } };
+    hit = withSpec(findGemmInstance(key, arch));
     byCode.set(code, hit);
   }
   return hit;
 }
+
+const withSpec = (found: KernelInstance & { name: string }): PickedGemm => ({
+  ...found,
+  spec: { file: found.file, name: found.name, defines: found.defines },
+});
 
 function findGemmInstance(key: GemmKey, arch: string): KernelInstance & { name: string } {
   const n = archNum(arch);
