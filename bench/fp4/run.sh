@@ -47,5 +47,5 @@ done
 grep -E "registers|spill" "$OUT/ptxas.log" | sort | uniq -c
 nvcc -shared -o /tmp/gk_fp4_sm90.so "${objs[@]}" -lcuda
 [ "${GK_BUILD_ONLY:-0}" = 1 ] && exit 0
-GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)} GK_FP4_LIB=/tmp/gk_fp4_sm90.so \
+GIT_COMMIT=$(bash ../common/commit.sh) GK_FP4_LIB=/tmp/gk_fp4_sm90.so \
   GK_TAGS=$(IFS=,; echo "${tags[*]}") PYTHONUNBUFFERED=1 python3 bench.py

@@ -21,4 +21,4 @@ if [ -z "${GK_FP8_LIB:-}" ]; then
   fi
   bash build.sh "$GK_FP8_LIB" "${specs[@]}"
 fi
-GK_FP8_LIB=$GK_FP8_LIB PYTHONUNBUFFERED=1 python3 bench.py
+GIT_COMMIT=$(bash ../common/commit.sh) GK_FP8_LIB=$GK_FP8_LIB PYTHONUNBUFFERED=1 python3 bench.py

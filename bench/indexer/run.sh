@@ -33,5 +33,5 @@ done
 grep -E "registers|spill" "$OUT/ptxas.log" | sort | uniq -c
 nvcc -shared -o /tmp/gk_indexer_sm90.so "${objs[@]}" -lcuda
 [ "${GK_BUILD_ONLY:-0}" = 1 ] && exit 0
-GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)} GK_IDX_LIB=/tmp/gk_indexer_sm90.so \
+GIT_COMMIT=$(bash ../common/commit.sh) GK_IDX_LIB=/tmp/gk_indexer_sm90.so \
   PYTHONUNBUFFERED=1 timeout "${GK_TIMEOUT_S:-215}" python3 bench.py

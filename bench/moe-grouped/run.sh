@@ -26,5 +26,5 @@ cat "$OUT"/ptxas-*.log >>"$OUT/ptxas.log"
 grep -E "Compiling entry|registers|spill" "$OUT/ptxas.log" | paste - - - | sed 's/ptxas info *: //g' | sort | uniq
 nvcc -shared -o "$B/gk_grouped_sm90.so" "${objs[@]}" -lcuda
 echo "built in $(($(date +%s) - GK_T0)) s"
-GIT_COMMIT=${GIT_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)} GK_GROUPED_LIB="$B/gk_grouped_sm90.so" \
+GIT_COMMIT=$(bash ../common/commit.sh) GK_GROUPED_LIB="$B/gk_grouped_sm90.so" \
   PYTHONUNBUFFERED=1 python3 bench.py
